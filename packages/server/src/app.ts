@@ -1,0 +1,59 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Core } from "./core/index.js";
+import { nativeFace } from "./faces/native/index.js";
+import { registerJsonParser } from "./http/json-body.js";
+import { requestIdOf } from "./http/request-id.js";
+import { buildValidator } from "./http/validation.js";
+
+export interface AppOptions {
+  core: Core;
+  bodyLimit?: number;
+  logLevel?: string;
+}
+
+/** The HTTP application: shared plumbing, the API description, and every face in one place. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    logger: { level: options.logLevel ?? "info" },
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    routerOptions: { maxParamLength: 200 },
+    schemaController: { compilersFactory: { buildValidator } },
+  });
+  app.decorateRequest("actor", null);
+  app.decorateRequest("idempotencyKey", null);
+  registerJsonParser(app);
+  app.addHook("onSend", async (request, reply, payload) => {
+    reply.header("x-request-id", request.id);
+    return payload;
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "contactd",
+        version: "1",
+        description:
+          "Contacts for omnichannel customer engagement. Authenticate with Basic key:secret or Bearer key.secret.",
+      },
+      components: {
+        securitySchemes: {
+          basic: { type: "http", scheme: "basic" },
+          bearer: { type: "http", scheme: "bearer" },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  await app.register(nativeFace, { prefix: "/v1", core: options.core });
+
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  return app;
+}

@@ -1,0 +1,75 @@
+import { isSupportedCountry } from "libphonenumber-js";
+
+/** Everything the server reads from its environment, validated once at start. */
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  host: string;
+  port: number;
+  poolSize: number;
+  bodyLimit: number;
+  logLevel: string;
+  defaultCountry: string | undefined;
+  accountName: string;
+  adminKey: string | undefined;
+  adminSecret: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export function loadConfig(env: Env = process.env): Config {
+  const adminKey = env.CONTACTD_ADMIN_KEY || undefined;
+  const adminSecret = env.CONTACTD_ADMIN_SECRET || undefined;
+  if ((adminKey === undefined) !== (adminSecret === undefined)) {
+    throw new ConfigError("CONTACTD_ADMIN_KEY and CONTACTD_ADMIN_SECRET must be set together");
+  }
+  if (adminKey !== undefined && !/^[A-Za-z0-9_-]{8,128}$/.test(adminKey)) {
+    throw new ConfigError("CONTACTD_ADMIN_KEY must be 8 to 128 characters of A-Z, a-z, 0-9, _ and -");
+  }
+  if (adminSecret !== undefined && (adminSecret.length < 16 || adminSecret.length > 256)) {
+    throw new ConfigError("CONTACTD_ADMIN_SECRET must be 16 to 256 characters long");
+  }
+  const defaultCountry = env.CONTACTD_DEFAULT_COUNTRY?.toUpperCase() || undefined;
+  if (defaultCountry !== undefined && !isSupportedCountry(defaultCountry)) {
+    throw new ConfigError(
+      `CONTACTD_DEFAULT_COUNTRY must be an ISO 3166 country code such as US or VN, got "${defaultCountry}"`,
+    );
+  }
+  const logLevel = env.CONTACTD_LOG_LEVEL || "info";
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`CONTACTD_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError("DATABASE_URL must be a postgres:// or postgresql:// URL");
+  }
+  return {
+    databaseUrl,
+    dataDir: env.CONTACTD_DATA_DIR || "./data",
+    host: env.HOST || "127.0.0.1",
+    port: integer(env, "PORT", 3000, 0, 65535),
+    poolSize: integer(env, "CONTACTD_DB_POOL_SIZE", 10, 1, 1000),
+    bodyLimit: integer(env, "CONTACTD_BODY_LIMIT", 1_048_576, 1024, 1_073_741_824),
+    logLevel,
+    defaultCountry,
+    accountName: env.CONTACTD_ACCOUNT_NAME || "Default",
+    adminKey,
+    adminSecret,
+  };
+}

@@ -1,0 +1,16 @@
+import { ForbiddenError } from "./errors.js";
+
+export type Role = "administrator" | "agent";
+export const ROLES: readonly Role[] = ["administrator", "agent"];
+
+/** Who is acting: every core call is scoped to the actor's account. */
+export interface Actor {
+  accountId: number;
+  userId: number;
+  role: Role;
+  credentialId: number;
+}
+
+export function requireAdministrator(actor: Actor): void {
+  if (actor.role !== "administrator") throw new ForbiddenError("Only administrators may do this");
+}

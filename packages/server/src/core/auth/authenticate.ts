@@ -1,0 +1,19 @@
+import { findCredentialByKey } from "../../store/credentials.js";
+import type { Actor } from "../actor.js";
+import type { CoreDeps } from "../deps.js";
+import { AuthenticationError } from "../errors.js";
+import { hashSecret, secretMatches } from "./secrets.js";
+
+const KEY = /^[A-Za-z0-9_-]{8,128}$/;
+// Compared against when the key is unknown, so a miss costs the same as a wrong secret.
+const DECOY = hashSecret("decoy");
+
+/** Resolves a key and secret to the acting user; revoked or unknown credentials fail alike. */
+export async function authenticate(deps: CoreDeps, key: string, secret: string): Promise<Actor> {
+  const row = KEY.test(key) && secret.length <= 512 ? await findCredentialByKey(deps.db, key) : null;
+  const matches = row
+    ? secretMatches(secret, row.secret_salt, row.secret_hash)
+    : secretMatches(secret, DECOY.salt, DECOY.hash) && false;
+  if (!row || !matches || row.revoked_at !== null) throw new AuthenticationError();
+  return { accountId: row.account_id, userId: row.user_id, role: row.role, credentialId: row.id };
+}

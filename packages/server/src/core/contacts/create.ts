@@ -1,0 +1,19 @@
+import { findContact, insertContact } from "../../store/contacts.js";
+import type { Actor } from "../actor.js";
+import type { CoreDeps } from "../deps.js";
+import { createLabelLinks } from "../labels/links.js";
+import type { Contact, ContactInput } from "./contact.js";
+import { columnsForNewContact, prepareContactPatch } from "./prepare.js";
+import { withContactUniqueness } from "./uniqueness.js";
+
+export async function createContact(deps: CoreDeps, actor: Actor, input: ContactInput): Promise<Contact> {
+  const patch = prepareContactPatch(input, deps.settings);
+  const columns = columnsForNewContact(patch);
+  return withContactUniqueness(deps.db, actor.accountId, columns, () =>
+    deps.db.transaction(async (tx) => {
+      const id = await insertContact(tx, actor.accountId, columns);
+      if (patch.labels) await createLabelLinks(tx, actor.accountId, id, patch.labels);
+      return (await findContact(tx, actor.accountId, id)) as Contact;
+    }),
+  );
+}

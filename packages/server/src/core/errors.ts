@@ -1,0 +1,80 @@
+/** Errors the core raises; each face turns them into its own status codes and bodies. */
+
+export interface FieldError {
+  field: string;
+  code: string;
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly kind:
+    | "validation"
+    | "not_found"
+    | "conflict"
+    | "forbidden"
+    | "unauthenticated"
+    | "precondition_failed"
+    | "bad_request";
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ValidationError extends DomainError {
+  readonly kind = "validation";
+  constructor(readonly fields: FieldError[]) {
+    super("invalid_fields", fields.map((f) => `${f.field}: ${f.message}`).join("; "));
+  }
+}
+
+export class BadRequestError extends DomainError {
+  readonly kind = "bad_request";
+}
+
+export class NotFoundError extends DomainError {
+  readonly kind = "not_found";
+  constructor(resource: string) {
+    super(`${resource}_not_found`, `No such ${resource.replace(/_/g, " ")}`);
+  }
+}
+
+/** A uniqueness clash: names the field and the record that already holds the value. */
+export class ConflictError extends DomainError {
+  readonly kind = "conflict";
+  constructor(
+    code: string,
+    message: string,
+    readonly field?: string,
+    readonly existingId?: number,
+  ) {
+    super(code, message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly kind = "forbidden";
+  constructor(message = "Your role may not do this") {
+    super("forbidden", message);
+  }
+}
+
+export class AuthenticationError extends DomainError {
+  readonly kind = "unauthenticated";
+  constructor(message = "Missing or invalid credentials") {
+    super("unauthenticated", message);
+  }
+}
+
+/** Collects field errors so a request reports every bad field at once. */
+export class FieldErrors {
+  readonly list: FieldError[] = [];
+  add(field: string, code: string, message: string): void {
+    this.list.push({ field, code, message });
+  }
+  throwIfAny(): void {
+    if (this.list.length > 0) throw new ValidationError(this.list);
+  }
+}

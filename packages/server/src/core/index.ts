@@ -1,0 +1,59 @@
+import type { Actor } from "./actor.js";
+import { authenticate } from "./auth/authenticate.js";
+import { createApiKey, createUser, listApiKeys, listUsers, revokeApiKey, whoAmI } from "./auth/keys.js";
+import type { ContactInput } from "./contacts/contact.js";
+import { createContact } from "./contacts/create.js";
+import { deleteContact } from "./contacts/delete.js";
+import { getContact } from "./contacts/get.js";
+import { type ListInput, listContacts } from "./contacts/list.js";
+import { type LookupInput, lookupContact } from "./contacts/lookup.js";
+import { type SearchInput, searchContacts } from "./contacts/search.js";
+import { updateContact } from "./contacts/update.js";
+import type { CoreDeps } from "./deps.js";
+import { claimIdempotency, finishIdempotency } from "./idempotency/replay.js";
+import {
+  addLabelsToContact,
+  contactLabels,
+  removeLabelsFromContact,
+  setContactLabels,
+} from "./labels/contact-labels.js";
+import { listLabels } from "./labels/list.js";
+
+/** The core's whole surface, bound to its dependencies: what faces are given. */
+export function createCore(deps: CoreDeps) {
+  return {
+    auth: {
+      authenticate: (key: string, secret: string) => authenticate(deps, key, secret),
+      whoAmI: (actor: Actor) => whoAmI(deps, actor),
+      listUsers: (actor: Actor) => listUsers(deps, actor),
+      createUser: (actor: Actor, input: Parameters<typeof createUser>[2]) => createUser(deps, actor, input),
+      listApiKeys: (actor: Actor) => listApiKeys(deps, actor),
+      createApiKey: (actor: Actor, input: Parameters<typeof createApiKey>[2]) => createApiKey(deps, actor, input),
+      revokeApiKey: (actor: Actor, id: number) => revokeApiKey(deps, actor, id),
+    },
+    contacts: {
+      create: (actor: Actor, input: ContactInput) => createContact(deps, actor, input),
+      get: (actor: Actor, id: number) => getContact(deps, actor, id),
+      update: (actor: Actor, id: number, input: ContactInput) => updateContact(deps, actor, id, input),
+      delete: (actor: Actor, id: number) => deleteContact(deps, actor, id),
+      list: (actor: Actor, input: ListInput) => listContacts(deps, actor, input),
+      search: (actor: Actor, input: SearchInput) => searchContacts(deps, actor, input),
+      lookup: (actor: Actor, input: LookupInput) => lookupContact(deps, actor, input),
+    },
+    labels: {
+      list: (actor: Actor) => listLabels(deps, actor),
+      ofContact: (actor: Actor, contactId: number) => contactLabels(deps, actor, contactId),
+      set: (actor: Actor, contactId: number, names: string[]) => setContactLabels(deps, actor, contactId, names),
+      add: (actor: Actor, contactId: number, names: string[]) => addLabelsToContact(deps, actor, contactId, names),
+      remove: (actor: Actor, contactId: number, names: string[]) =>
+        removeLabelsFromContact(deps, actor, contactId, names),
+    },
+    idempotency: {
+      claim: (actor: Actor, key: string, fingerprint: string) => claimIdempotency(deps, actor, key, fingerprint),
+      finish: (actor: Actor, key: string, statusCode: number, body: string) =>
+        finishIdempotency(deps, actor, key, statusCode, body),
+    },
+  };
+}
+
+export type Core = ReturnType<typeof createCore>;

@@ -1,0 +1,41 @@
+import type { FastifyInstance } from "fastify";
+import type { Core } from "../../core/index.js";
+import { authenticateRequest } from "./auth.js";
+import { sendNativeError } from "./errors.js";
+import { registerIdempotency } from "./idempotency.js";
+import { accountRoutes } from "./routes/account.js";
+import { contactRoutes } from "./routes/contacts.js";
+import { labelRoutes } from "./routes/labels.js";
+import { Contact, ErrorBody } from "./schemas.js";
+
+/** The native REST API, mounted at /v1. */
+export async function nativeFace(app: FastifyInstance, options: { core: Core }): Promise<void> {
+  const { core } = options;
+  app.addSchema(Contact);
+  app.addSchema(ErrorBody);
+  app.setErrorHandler(sendNativeError);
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: {
+        type: "not_found_error",
+        code: "route_not_found",
+        message: `No route ${request.method} ${request.url}`,
+        request_id: request.id,
+      },
+    }),
+  );
+  // Every route documents the error shape and the credentials it needs.
+  app.addHook("onRoute", (route) => {
+    route.schema ??= {};
+    const schema = route.schema as Record<string, unknown>;
+    schema.response = { ...(schema.response as object), "4xx": { $ref: "Error#" } };
+    schema.security = [{ basic: [] }, { bearer: [] }];
+  });
+  app.addHook("onRequest", async (request) => {
+    request.actor = await authenticateRequest(core, request);
+  });
+  registerIdempotency(app, core);
+  contactRoutes(app, core);
+  labelRoutes(app, core);
+  accountRoutes(app, core);
+}

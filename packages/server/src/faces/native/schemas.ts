@@ -1,0 +1,194 @@
+import { type TSchema, Type } from "typebox";
+import { ROLES } from "../../core/actor.js";
+import { MAX_PAGE_SIZE, SORT_KEYS } from "../../core/contacts/contact.js";
+
+/** Wire schemas of the native API: they validate requests, serialise responses and make the OpenAPI document. */
+
+/** A string from a fixed set, as one JSON-schema enum (clearer errors and docs than anyOf of consts). */
+const StringEnum = <T extends string>(values: readonly T[], description?: string) =>
+  Type.Unsafe<T>({ type: "string", enum: [...values], description });
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+const Text = (maxLength: number, description?: string) => Type.String({ maxLength, description });
+const Timestamp = (description: string) => Type.String({ format: "date-time", description });
+const Attributes = (description: string) => Type.Record(Type.String(), Type.Unknown(), { description });
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      type: Type.String({ description: "Broad class: invalid_request_error, authentication_error, ..." }),
+      code: Type.String({ description: "Machine-readable reason" }),
+      message: Type.String(),
+      request_id: Type.String(),
+      details: Type.Optional(
+        Type.Array(Type.Object({ field: Type.String(), code: Type.String(), message: Type.String() })),
+      ),
+      field: Type.Optional(Type.String()),
+      existing_id: Type.Optional(Type.String({ description: "On a 409: the record already holding the value" })),
+    }),
+  },
+  { $id: "Error", description: "The one error shape of the native API" },
+);
+
+const ContactFields = {
+  name: Type.Optional(Nullable(Text(1024, "Display name"))),
+  display_name: Type.Optional(Nullable(Text(1024, "Alias of name"))),
+  email: Type.Optional(Nullable(Text(1024, "Unique per account, stored lower-case"))),
+  phone_number: Type.Optional(Nullable(Text(128, "Any format; stored as E.164"))),
+  phone: Type.Optional(Nullable(Text(128, "Alias of phone_number"))),
+  identifier: Type.Optional(Nullable(Text(1024, "Your external id, unique per account"))),
+  avatar_url: Type.Optional(Nullable(Text(4096))),
+  additional_attributes: Type.Optional(
+    Type.Union([Attributes("company_name, city, country, social_profiles, ..."), Type.Null()]),
+  ),
+  custom_attributes: Type.Optional(Type.Union([Attributes("Your own fields"), Type.Null()])),
+  blocked: Type.Optional(Type.Boolean()),
+  labels: Type.Optional(Type.Array(Text(1024), { maxItems: 1000, description: "Replaces the contact's labels" })),
+};
+
+export const ContactWrite = Type.Object(ContactFields, { additionalProperties: false });
+
+export const Contact = Type.Object(
+  {
+    object_name: Type.Literal("contact"),
+    id: Type.String(),
+    organization_id: Type.String({ description: "The account this contact belongs to" }),
+    display_name: Type.String(),
+    name: Type.String(),
+    email: Nullable(Type.String()),
+    phone_number: Nullable(Type.String({ description: "E.164" })),
+    phone_number_raw: Nullable(Type.String({ description: "The phone number as it was given" })),
+    identifier: Nullable(Type.String()),
+    avatar_url: Nullable(Type.String()),
+    additional_attributes: Attributes("Standard extra fields"),
+    custom_attributes: Attributes("Your own fields"),
+    blocked: Type.Boolean(),
+    labels: Type.Array(Type.String()),
+    last_activity_at: Nullable(Timestamp("Last conversation activity")),
+    created_at: Timestamp("ISO 8601"),
+    updated_at: Timestamp("ISO 8601"),
+  },
+  { $id: "Contact" },
+);
+
+/** The one list envelope: {object_name: "list", data, has_more, next_cursor}. */
+export const ListOf = <T extends TSchema>(item: T) =>
+  Type.Object({
+    object_name: Type.Literal("list"),
+    data: Type.Array(item),
+    has_more: Type.Boolean(),
+    next_cursor: Nullable(Type.String({ description: "Pass as cursor to get the next page" })),
+  });
+
+export const ContactList = ListOf(Type.Ref("Contact"));
+
+const LabelsQuery = Type.Array(Type.String({ maxLength: 4096 }), {
+  maxItems: 100,
+  description: "Only contacts with any of these labels (repeat the parameter or separate with commas)",
+});
+
+const PageQuery = {
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, description: `1 to ${MAX_PAGE_SIZE}, default 50` }),
+  ),
+  skip: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000, description: "Rows to skip (offset paging)" })),
+};
+
+export const ListQuery = Type.Object(
+  {
+    ...PageQuery,
+    cursor: Type.Optional(
+      Type.String({ maxLength: 2048, description: "next_cursor of the previous page (keyset paging)" }),
+    ),
+    sort: Type.Optional(StringEnum(SORT_KEYS, "Default created_at")),
+    direction: Type.Optional(StringEnum(["asc", "desc"] as const, "Default desc for times, asc otherwise")),
+    labels: Type.Optional(LabelsQuery),
+  },
+  { additionalProperties: false },
+);
+
+export const SearchQuery = Type.Object(
+  {
+    q: Type.String({
+      maxLength: 1024,
+      description: "Substring of name, email, phone (any format), identifier or company",
+    }),
+    ...PageQuery,
+    labels: Type.Optional(LabelsQuery),
+  },
+  { additionalProperties: false },
+);
+
+export const LookupQuery = Type.Object(
+  {
+    email: Type.Optional(Type.String({ maxLength: 1024 })),
+    phone_number: Type.Optional(Type.String({ maxLength: 128 })),
+    identifier: Type.Optional(Type.String({ maxLength: 1024 })),
+  },
+  { additionalProperties: false },
+);
+
+export const IdParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+export const LabelNames = Type.Object(
+  { labels: Type.Array(Text(1024), { maxItems: 1000 }) },
+  { additionalProperties: false },
+);
+
+export const ContactLabels = Type.Object({ labels: Type.Array(Type.String()) });
+
+export const Label = Type.Object({
+  object_name: Type.Literal("label"),
+  id: Type.String(),
+  name: Type.String(),
+  color: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  contacts_count: Type.Integer(),
+  created_at: Timestamp("ISO 8601"),
+});
+
+export const LabelList = ListOf(Label);
+
+export const Deleted = Type.Object({ object_name: Type.String(), id: Type.String(), deleted: Type.Literal(true) });
+
+export const User = Type.Object({
+  object_name: Type.Literal("user"),
+  id: Type.String(),
+  organization_id: Type.String(),
+  name: Type.String(),
+  email: Nullable(Type.String()),
+  role: StringEnum(ROLES),
+  created_at: Timestamp("ISO 8601"),
+});
+
+export const UserWrite = Type.Object(
+  {
+    name: Text(1024),
+    email: Type.Optional(Nullable(Text(1024))),
+    role: StringEnum(ROLES),
+  },
+  { additionalProperties: false },
+);
+
+export const ApiKey = Type.Object({
+  object_name: Type.Literal("api_key"),
+  id: Type.String(),
+  organization_id: Type.String(),
+  user_id: Type.String(),
+  name: Type.String(),
+  key: Type.String(),
+  role: Type.String(),
+  created_at: Timestamp("ISO 8601"),
+  revoked_at: Nullable(Timestamp("ISO 8601")),
+  secret: Type.Optional(Type.String({ description: "Only in the response that created the key" })),
+  token: Type.Optional(Type.String({ description: "key.secret, for Authorization: Bearer" })),
+});
+
+export const ApiKeyWrite = Type.Object({ name: Type.Optional(Text(255)) }, { additionalProperties: false });
+
+export const Me = Type.Object({
+  object_name: Type.Literal("me"),
+  user: User,
+  organization: Type.Object({ id: Type.String(), name: Type.String() }),
+  api_key_id: Type.String(),
+});

@@ -1,0 +1,283 @@
+import type { Attributes, Contact, ContactColumns, Direction, SortKey } from "../core/contacts/contact.js";
+import type { Queryable } from "./database.js";
+import { type Sql, sql } from "./sql.js";
+
+interface ContactRow {
+  account_id: number;
+  id: number;
+  name: string;
+  email: string | null;
+  phone_e164: string | null;
+  phone_raw: string | null;
+  identifier: string | null;
+  avatar_url: string | null;
+  additional_attributes: Attributes;
+  custom_attributes: Attributes;
+  blocked: boolean;
+  labels: string[];
+  last_activity_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const LABELS_OF_CONTACT = sql`ARRAY(
+  SELECT l.name FROM contact_labels cl
+  JOIN labels l ON l.account_id = cl.account_id AND l.id = cl.label_id
+  WHERE cl.account_id = c.account_id AND cl.contact_id = c.id
+  ORDER BY l.name) AS labels`;
+
+const CONTACT_COLUMNS = sql`c.account_id, c.id, c.name, c.email, c.phone_e164, c.phone_raw, c.identifier,
+  c.avatar_url, c.additional_attributes, c.custom_attributes, c.blocked, c.last_activity_at,
+  c.created_at, c.updated_at, ${LABELS_OF_CONTACT}`;
+
+export function toContact(row: ContactRow): Contact {
+  return {
+    accountId: row.account_id,
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    phoneNumber: row.phone_e164,
+    phoneRaw: row.phone_raw,
+    identifier: row.identifier,
+    avatarUrl: row.avatar_url,
+    additionalAttributes: row.additional_attributes,
+    customAttributes: row.custom_attributes,
+    blocked: row.blocked,
+    labels: row.labels,
+    lastActivityAt: row.last_activity_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function insertContact(db: Queryable, accountId: number, columns: ContactColumns): Promise<number> {
+  const [row] = await db.query<{ id: number }>(sql`
+    INSERT INTO contacts (account_id, name, email, phone_e164, phone_raw, identifier, avatar_url,
+      additional_attributes, custom_attributes, blocked)
+    VALUES (${accountId}, ${columns.name}, ${columns.email}, ${columns.phoneE164}, ${columns.phoneRaw},
+      ${columns.identifier}, ${columns.avatarUrl}, ${sql.json(columns.additionalAttributes)},
+      ${sql.json(columns.customAttributes)},
+      ${columns.blocked})
+    RETURNING id`);
+  return (row as { id: number }).id;
+}
+
+export async function updateContactColumns(
+  db: Queryable,
+  accountId: number,
+  id: number,
+  columns: ContactColumns,
+): Promise<void> {
+  await db.execute(sql`
+    UPDATE contacts SET name = ${columns.name}, email = ${columns.email}, phone_e164 = ${columns.phoneE164},
+      phone_raw = ${columns.phoneRaw}, identifier = ${columns.identifier}, avatar_url = ${columns.avatarUrl},
+      additional_attributes = ${sql.json(columns.additionalAttributes)},
+      custom_attributes = ${sql.json(columns.customAttributes)},
+      blocked = ${columns.blocked}, updated_at = now()
+    WHERE account_id = ${accountId} AND id = ${id}`);
+}
+
+export async function touchContact(db: Queryable, accountId: number, id: number): Promise<void> {
+  await db.execute(sql`UPDATE contacts SET updated_at = now() WHERE account_id = ${accountId} AND id = ${id}`);
+}
+
+export async function findContact(
+  db: Queryable,
+  accountId: number,
+  id: number,
+  options: { forUpdate?: boolean } = {},
+): Promise<Contact | null> {
+  const lock = options.forUpdate ? sql` FOR UPDATE OF c` : sql.empty;
+  const rows = await db.query<ContactRow>(sql`
+    SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE c.account_id = ${accountId} AND c.id = ${id}${lock}`);
+  return rows[0] ? toContact(rows[0]) : null;
+}
+
+export async function deleteContact(db: Queryable, accountId: number, id: number): Promise<boolean> {
+  return (await db.execute(sql`DELETE FROM contacts WHERE account_id = ${accountId} AND id = ${id}`)) > 0;
+}
+
+export type UniqueField = "email" | "phone_e164" | "identifier";
+
+/** The contact (other than `exceptId`) that already holds a unique value. */
+export async function findContactIdBy(
+  db: Queryable,
+  accountId: number,
+  field: UniqueField,
+  value: string,
+): Promise<number | null> {
+  const column = sql.raw(field);
+  const rows = await db.query<{ id: number }>(
+    sql`SELECT id FROM contacts WHERE account_id = ${accountId} AND ${column} = ${value}`,
+  );
+  return rows[0]?.id ?? null;
+}
+
+export async function findContactBy(
+  db: Queryable,
+  accountId: number,
+  field: UniqueField,
+  value: string,
+): Promise<Contact | null> {
+  const column = sql.raw(`c.${field}`);
+  const rows = await db.query<ContactRow>(
+    sql`SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE c.account_id = ${accountId} AND ${column} = ${value}`,
+  );
+  return rows[0] ? toContact(rows[0]) : null;
+}
+
+/** The unique index a constraint name belongs to, so a clash can name its field. */
+export function uniqueFieldOf(constraint: string | undefined): UniqueField | null {
+  switch (constraint) {
+    case "contacts_email_key":
+      return "email";
+    case "contacts_phone_key":
+      return "phone_e164";
+    case "contacts_identifier_key":
+      return "identifier";
+    default:
+      return null;
+  }
+}
+
+// ---- Listing ---------------------------------------------------------------------------------
+
+interface SortColumn {
+  expression: Sql;
+  type: "text" | "timestamptz";
+  nullable: boolean;
+}
+
+const COMPANY = sql`lower(coalesce(c.additional_attributes ->> 'company_name', c.additional_attributes ->> 'company'))`;
+
+const SORT_COLUMNS: Record<SortKey, SortColumn> = {
+  name: { expression: sql`lower(c.name)`, type: "text", nullable: false },
+  email: { expression: sql`c.email`, type: "text", nullable: true },
+  phone_number: { expression: sql`c.phone_e164`, type: "text", nullable: true },
+  last_activity_at: { expression: sql`c.last_activity_at`, type: "timestamptz", nullable: true },
+  created_at: { expression: sql`c.created_at`, type: "timestamptz", nullable: false },
+  company: { expression: COMPANY, type: "text", nullable: true },
+  city: { expression: sql`lower(c.additional_attributes ->> 'city')`, type: "text", nullable: true },
+  country: { expression: sql`lower(c.additional_attributes ->> 'country')`, type: "text", nullable: true },
+};
+
+/** A position in a sorted listing: the sort value (as text) and id of the last row seen. */
+export interface Position {
+  value: string | null;
+  id: number;
+}
+
+export interface ListQuery {
+  sort: SortKey;
+  direction: Direction;
+  labels: string[];
+  limit: number;
+  skip: number;
+  after: Position | null;
+}
+
+export interface ListedContact {
+  contact: Contact;
+  position: Position;
+}
+
+export async function listContacts(db: Queryable, accountId: number, query: ListQuery): Promise<ListedContact[]> {
+  const column = SORT_COLUMNS[query.sort];
+  const conditions = [sql`c.account_id = ${accountId}`];
+  if (query.labels.length > 0) conditions.push(hasAnyLabel(query.labels));
+  if (query.after) conditions.push(afterPosition(column, query.direction, query.after));
+  const rows = await db.query<ContactRow & { sort_value: string | null }>(sql`
+    SELECT ${CONTACT_COLUMNS}, (${column.expression})::text AS sort_value
+    FROM contacts c
+    WHERE ${sql.join(conditions, " AND ")}
+    ORDER BY ${orderBy(column, query.direction)}
+    LIMIT ${query.limit} OFFSET ${query.skip}`);
+  return rows.map((row) => ({ contact: toContact(row), position: { value: row.sort_value, id: row.id } }));
+}
+
+function orderBy(column: SortColumn, direction: Direction): Sql {
+  const dir = sql.raw(direction === "asc" ? "ASC" : "DESC");
+  // Non-null keys keep PostgreSQL's default null order so that an index scan in either
+  // direction matches; nullable keys put empty values last in both directions.
+  const nulls = column.nullable ? sql` NULLS LAST` : sql.empty;
+  return sql`${column.expression} ${dir}${nulls}, c.id ${dir}`;
+}
+
+function afterPosition(column: SortColumn, direction: Direction, after: Position): Sql {
+  const cmp = sql.raw(direction === "asc" ? ">" : "<");
+  const cast = sql.raw(column.type);
+  const expr = column.expression;
+  if (after.value === null) return sql`(${expr} IS NULL AND c.id ${cmp} ${after.id})`;
+  const value = sql`${after.value}::${cast}`;
+  if (!column.nullable) return sql`(${expr}, c.id) ${cmp} (${value}, ${after.id})`;
+  return sql`(${expr} ${cmp} ${value} OR (${expr} = ${value} AND c.id ${cmp} ${after.id}) OR ${expr} IS NULL)`;
+}
+
+function hasAnyLabel(labels: string[]): Sql {
+  return sql`EXISTS (
+    SELECT 1 FROM contact_labels cl JOIN labels l ON l.account_id = cl.account_id AND l.id = cl.label_id
+    WHERE cl.account_id = c.account_id AND cl.contact_id = c.id AND l.name = ANY(${labels}::text[]))`;
+}
+
+// ---- Search ----------------------------------------------------------------------------------
+
+export interface SearchQuery {
+  /** Lower-cased term with LIKE metacharacters still raw. */
+  term: string;
+  /** Digits when the term looks like a phone number. */
+  digits: string | null;
+  labels: string[];
+  limit: number;
+  skip: number;
+}
+
+/** LIKE pattern text for a literal string: escapes the backslash, % and _. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+/**
+ * Case-insensitive substring search ranked exact > prefix > substring, then by recent activity.
+ * Terms of three or more characters use the trigram index on search_text; shorter ones match
+ * prefixes through the btree indexes, never a scan of the account.
+ */
+export async function searchContacts(db: Queryable, accountId: number, query: SearchQuery): Promise<Contact[]> {
+  const term = escapeLike(query.term);
+  const digits = query.digits === null ? null : escapeLike(query.digits);
+  const prefix = `${term}%`;
+  const match = query.term.length >= 3 ? substringMatch(term, digits) : prefixMatch(prefix, digits);
+  const conditions = [sql`c.account_id = ${accountId}`, match];
+  if (query.labels.length > 0) conditions.push(hasAnyLabel(query.labels));
+  const rows = await db.query<ContactRow>(sql`
+    SELECT ${CONTACT_COLUMNS}
+    FROM contacts c
+    WHERE ${sql.join(conditions, " AND ")}
+    ORDER BY ${rank(query.term, prefix, query.digits)}, c.last_activity_at DESC NULLS LAST, c.id DESC
+    LIMIT ${query.limit} OFFSET ${query.skip}`);
+  return rows.map(toContact);
+}
+
+function substringMatch(term: string, digits: string | null): Sql {
+  const byText = sql`c.search_text LIKE ${`%${term}%`}`;
+  if (digits === null || digits.length < 3 || digits === term) return byText;
+  return sql`(${byText} OR c.search_text LIKE ${`%${digits}%`})`;
+}
+
+function prefixMatch(prefix: string, digits: string | null): Sql {
+  const parts = [
+    sql`lower(c.name) LIKE ${prefix}`,
+    sql`c.email LIKE ${prefix}`,
+    sql`lower(c.identifier) LIKE ${prefix}`,
+  ];
+  if (digits !== null) parts.push(sql`c.phone_e164 LIKE ${`+${digits}%`}`);
+  return sql`(${sql.join(parts, " OR ")})`;
+}
+
+function rank(term: string, prefix: string, digits: string | null): Sql {
+  const phone = digits === null ? null : `+${digits}`;
+  return sql`CASE
+    WHEN lower(c.name) = ${term} OR c.email = ${term} OR lower(c.identifier) = ${term} OR c.phone_e164 = ${phone} THEN 0
+    WHEN lower(c.name) LIKE ${prefix} OR c.email LIKE ${prefix} OR lower(c.identifier) LIKE ${prefix}
+      OR c.phone_e164 LIKE ${phone === null ? null : `${escapeLike(phone)}%`} THEN 1
+    ELSE 2 END`;
+}

@@ -1,0 +1,30 @@
+import type { Sql } from "./sql.js";
+
+/** Something that runs SQL: the database itself or an open transaction. */
+export interface Queryable {
+  query<Row = Record<string, unknown>>(statement: Sql): Promise<Row[]>;
+  /** Runs a statement and returns the number of rows it changed. */
+  execute(statement: Sql): Promise<number>;
+  /** Runs raw SQL text with no parameters (migrations: several statements at once). */
+  exec(text: string): Promise<void>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: "postgres" | "pglite";
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Postgres error codes the core reacts to. */
+export const PG_UNIQUE_VIOLATION = "23505";
+export const PG_FOREIGN_KEY_VIOLATION = "23503";
+
+export interface PgError {
+  code: string;
+  constraint?: string;
+}
+
+export function isPgError(error: unknown, code: string): error is PgError {
+  return typeof error === "object" && error !== null && (error as PgError).code === code;
+}

@@ -1,0 +1,49 @@
+/**
+ * A tiny tagged-template SQL builder: values become $n parameters, fragments nest.
+ * `sql.raw` is for identifiers and keywords chosen from a whitelist in code, never for input.
+ */
+export class Sql {
+  constructor(
+    readonly strings: readonly string[],
+    readonly values: readonly unknown[],
+  ) {}
+
+  /** Renders to a parameterised statement, numbering parameters from 1. */
+  toQuery(): { text: string; params: unknown[] } {
+    const params: unknown[] = [];
+    const text = this.render(params);
+    return { text, params };
+  }
+
+  private render(params: unknown[]): string {
+    let text = this.strings[0] ?? "";
+    for (let i = 0; i < this.values.length; i++) {
+      const value = this.values[i];
+      if (value instanceof Sql) {
+        text += value.render(params);
+      } else {
+        params.push(value);
+        text += `$${params.length}`;
+      }
+      text += this.strings[i + 1] ?? "";
+    }
+    return text;
+  }
+}
+
+export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
+  return new Sql(strings, values);
+}
+
+sql.raw = (text: string): Sql => new Sql([text], []);
+
+sql.join = (parts: readonly Sql[], separator = ", "): Sql => {
+  if (parts.length === 0) return sql.raw("");
+  const strings = ["", ...parts.slice(1).map(() => separator), ""];
+  return new Sql(strings, parts);
+};
+
+sql.empty = sql.raw("");
+
+/** A jsonb parameter, serialised here so both drivers send the same text (pg would turn arrays into PG arrays). */
+sql.json = (value: unknown): Sql => new Sql(["", "::jsonb"], [JSON.stringify(value)]);

@@ -1,0 +1,123 @@
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../src/app.js";
+import { createAccount } from "../src/core/accounts/create.js";
+import { type Core, createCore } from "../src/core/index.js";
+import type { Database } from "../src/store/database.js";
+import { migrate } from "../src/store/migrate.js";
+import { openPglite } from "../src/store/pglite.js";
+import { openPostgres } from "../src/store/postgres.js";
+
+/**
+ * Real parts for tests: PGlite in memory by default, the PostgreSQL server named by
+ * DATABASE_URL when set, and the real HTTP app listening on 127.0.0.1. Tests share one database
+ * per file and stay apart by working in accounts of their own.
+ */
+export const backend = process.env.DATABASE_URL ? "postgres" : "pglite";
+
+export async function openTestDatabase(): Promise<Database> {
+  const url = process.env.DATABASE_URL;
+  const db = url ? openPostgres(url, 5) : await openPglite(undefined);
+  await migrate(db);
+  return db;
+}
+
+export interface Credentials {
+  accountId: number;
+  userId: number;
+  keyId: number;
+  key: string;
+  secret: string;
+  token: string;
+}
+
+let accounts = 0;
+
+/** A fresh account with its administrator's credentials. */
+export async function newAccount(db: Database, name = `test-${process.pid}-${++accounts}`): Promise<Credentials> {
+  const created = await db.transaction((tx) => createAccount(tx, { name }));
+  return {
+    accountId: created.account.id,
+    userId: created.administrator.id,
+    keyId: created.apiKey.id,
+    key: created.apiKey.key,
+    secret: created.apiKey.secret,
+    token: created.apiKey.token,
+  };
+}
+
+export interface TestServer {
+  url: string;
+  db: Database;
+  core: Core;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  options: { db?: Database; defaultCountry?: string; bodyLimit?: number } = {},
+): Promise<TestServer> {
+  const db = options.db ?? (await openTestDatabase());
+  const core = createCore({ db, settings: { defaultCountry: options.defaultCountry } });
+  const app = await buildApp({ core, logLevel: "silent", bodyLimit: options.bodyLimit });
+  const address = await app.listen({ host: "127.0.0.1", port: 0 });
+  return {
+    url: address,
+    db,
+    core,
+    app,
+    async close() {
+      await app.close();
+      if (!options.db) await db.close();
+    },
+  };
+}
+
+export function basicAuth(credentials: { key: string; secret: string }): string {
+  return `Basic ${Buffer.from(`${credentials.key}:${credentials.secret}`).toString("base64")}`;
+}
+
+/** A small fetch wrapper for tests: JSON in, status + parsed JSON out. */
+export function httpClient(baseUrl: string, authorization?: string) {
+  return async function request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any; headers: Headers }> {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(authorization ? { authorization } : {}),
+        ...(body !== undefined ? { "content-type": "application/json" } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === "" ? undefined : JSON.parse(text);
+    } catch {}
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+}
+
+/** An agent (non-administrator) user of the same account, with credentials. */
+export async function newAgent(server: TestServer, admin: Credentials): Promise<Credentials> {
+  const actor = {
+    accountId: admin.accountId,
+    userId: admin.userId,
+    role: "administrator" as const,
+    credentialId: admin.keyId,
+  };
+  const user = await server.core.auth.createUser(actor, { name: "Agent", role: "agent" });
+  const key = await server.core.auth.createApiKey(actor, { userId: user.id, name: "agent key" });
+  return {
+    accountId: admin.accountId,
+    userId: user.id,
+    keyId: key.id,
+    key: key.key,
+    secret: key.secret,
+    token: key.token,
+  };
+}

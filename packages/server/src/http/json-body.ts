@@ -11,7 +11,8 @@ class MalformedJsonError extends Error {
  * (sent on GET and DELETE by some SDKs) is no body, and prototype-poisoning keys are refused.
  */
 export function registerJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser("application/json");
+  // JSON only: any other body type gets 415 (faces that take uploads add their own parser).
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/i, { parseAs: "string" }, (_request, body, done) => {
     const text = (body as string).trim();
     if (text === "") return done(null, undefined);

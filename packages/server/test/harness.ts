@@ -21,6 +21,32 @@ export async function openTestDatabase(): Promise<Database> {
   return db;
 }
 
+/**
+ * An empty database of its own, for tests about first starts: a new in-memory PGlite, or a new
+ * throwaway database on the PostgreSQL server. `url` is set for PostgreSQL.
+ */
+export async function freshDatabase(): Promise<{
+  url: string | undefined;
+  open(): Promise<Database>;
+  drop(): Promise<void>;
+}> {
+  const url = process.env.DATABASE_URL;
+  if (!url) return { url: undefined, open: () => openPglite(undefined), drop: async () => {} };
+  const name = `contactd_fresh_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const admin = openPostgres(url, 1);
+  await admin.exec(`CREATE DATABASE ${name}`);
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  return {
+    url: target.toString(),
+    open: async () => openPostgres(target.toString(), 5),
+    async drop() {
+      await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.close();
+    },
+  };
+}
+
 export interface Credentials {
   accountId: number;
   userId: number;

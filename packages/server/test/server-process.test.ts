@@ -1,0 +1,129 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { basicAuth, freshDatabase } from "./harness.js";
+
+const serverDir = fileURLToPath(new URL("..", import.meta.url));
+const main = join(serverDir, "dist", "main.js");
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: string;
+}
+
+/** Starts the built server as `npm start` does and waits until it listens. */
+function start(env: Record<string, string | undefined>): Promise<Started> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [main], {
+      env: {
+        ...process.env,
+        DATABASE_URL: undefined,
+        HOST: "127.0.0.1",
+        PORT: "0",
+        CONTACTD_LOG_LEVEL: "info",
+        ...env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = output.match(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1], output });
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+function stop(started: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    started.child.removeAllListeners("exit");
+    started.child.once("exit", (code) => resolve(code));
+    started.child.kill("SIGTERM");
+  });
+}
+
+describe("the server process", () => {
+  let dataDir: string;
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+
+  beforeAll(async () => {
+    execFileSync(process.execPath, [join(serverDir, "../../node_modules/typescript/bin/tsc"), "-b", serverDir]);
+    dataDir = await mkdtemp(join(tmpdir(), "contactd-"));
+    database = await freshDatabase();
+  }, 120_000);
+  afterAll(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+    await database.drop();
+  });
+
+  const storage = () => ({ CONTACTD_DATA_DIR: join(dataDir, "db"), DATABASE_URL: database.url });
+
+  it("creates the scripted administrator on first start and keeps data across a restart", async () => {
+    const admin = { key: "ck_process_admin", secret: "process-secret-0123456789" };
+    const env = { ...storage(), CONTACTD_ADMIN_KEY: admin.key, CONTACTD_ADMIN_SECRET: admin.secret };
+    const first = await start(env);
+    try {
+      expect(first.output).toContain("Created account");
+      expect(first.output).not.toContain(admin.secret);
+      const created = await fetch(`${first.url}/v1/contacts`, {
+        method: "POST",
+        headers: { authorization: basicAuth(admin), "content-type": "application/json" },
+        body: JSON.stringify({ name: "Survives restart" }),
+      });
+      expect(created.status).toBe(201);
+    } finally {
+      expect(await stop(first)).toBe(0);
+    }
+    const second = await start(env);
+    try {
+      expect(second.output).not.toContain("Created account");
+      const list = await fetch(`${second.url}/v1/contacts`, { headers: { authorization: basicAuth(admin) } });
+      const body = (await list.json()) as { data: Array<{ name: string }> };
+      expect(body.data.map((c) => c.name)).toEqual(["Survives restart"]);
+    } finally {
+      await stop(second);
+    }
+  });
+
+  it("prints a generated key and secret once on an empty database", async () => {
+    const fresh = await freshDatabase();
+    const started = await start({ CONTACTD_DATA_DIR: join(dataDir, "generated"), DATABASE_URL: fresh.url });
+    try {
+      const key = started.output.match(/key: +(ck_\S+)/)?.[1];
+      const secret = started.output.match(/secret: +(\S+)/)?.[1];
+      expect(key && secret).toBeTruthy();
+      const me = await fetch(`${started.url}/v1/me`, {
+        headers: { authorization: basicAuth({ key: key!, secret: secret! }) },
+      });
+      expect(me.status).toBe(200);
+    } finally {
+      await stop(started);
+      await fresh.drop();
+    }
+  });
+
+  it("refuses to start with an invalid setting, naming it", () => {
+    let failure: { status: number; stderr: Buffer } | undefined;
+    try {
+      execFileSync(process.execPath, [main], { env: { ...process.env, PORT: "not-a-port" }, stdio: "pipe" });
+    } catch (error) {
+      failure = error as { status: number; stderr: Buffer };
+    }
+    expect(failure?.status).toBe(2);
+    expect(failure?.stderr.toString()).toContain("PORT");
+  });
+});

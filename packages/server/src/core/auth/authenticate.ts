@@ -11,9 +11,8 @@ const DECOY = hashSecret("decoy");
 /** Resolves a key and secret to the acting user; revoked or unknown credentials fail alike. */
 export async function authenticate(deps: CoreDeps, key: string, secret: string): Promise<Actor> {
   const row = KEY.test(key) && secret.length <= 512 ? await findCredentialByKey(deps.db, key) : null;
-  const matches = row
-    ? secretMatches(secret, row.secret_salt, row.secret_hash)
-    : secretMatches(secret, DECOY.salt, DECOY.hash) && false;
+  const stored = row ? { salt: row.secret_salt, hash: row.secret_hash } : DECOY;
+  const matches = secretMatches(secret, stored.salt, stored.hash);
   if (!row || !matches || row.revoked_at !== null) throw new AuthenticationError();
   return { accountId: row.account_id, userId: row.user_id, role: row.role, credentialId: row.id };
 }

@@ -7,7 +7,7 @@ import {
   listCredentials,
   revokeCredential,
 } from "../../store/credentials.js";
-import type { Queryable } from "../../store/database.js";
+import { isPgError, PG_UNIQUE_VIOLATION, type Queryable } from "../../store/database.js";
 import { type Actor, ROLES, type Role, requireAdministrator } from "../actor.js";
 import { normalizeEmail, normalizeName } from "../contacts/normalize.js";
 import type { CoreDeps } from "../deps.js";
@@ -89,7 +89,7 @@ export async function createUser(
   try {
     return toUser(await insertUser(deps.db, actor.accountId, { name, email, role: input.role }));
   } catch (error) {
-    if ((error as { code?: string }).code === "23505") {
+    if (isPgError(error, PG_UNIQUE_VIOLATION)) {
       throw new ConflictError("email_taken", "Another user already has this email", "email");
     }
     throw error;

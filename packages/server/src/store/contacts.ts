@@ -148,6 +148,12 @@ interface SortColumn {
   nullable: boolean;
 }
 
+/** The sort value as text a cursor can carry; times in ISO 8601 UTC, whatever the session's DateStyle. */
+function sortValueText(column: SortColumn): Sql {
+  if (column.type === "text") return column.expression;
+  return sql`to_char(${column.expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
 const COMPANY = sql`lower(coalesce(c.additional_attributes ->> 'company_name', c.additional_attributes ->> 'company'))`;
 
 const SORT_COLUMNS: Record<SortKey, SortColumn> = {
@@ -187,7 +193,7 @@ export async function listContacts(db: Queryable, accountId: number, query: List
   if (query.labels.length > 0) conditions.push(hasAnyLabel(query.labels));
   if (query.after) conditions.push(afterPosition(column, query.direction, query.after));
   const rows = await db.query<ContactRow & { sort_value: string | null }>(sql`
-    SELECT ${CONTACT_COLUMNS}, (${column.expression})::text AS sort_value
+    SELECT ${CONTACT_COLUMNS}, ${sortValueText(column)} AS sort_value
     FROM contacts c
     WHERE ${sql.join(conditions, " AND ")}
     ORDER BY ${orderBy(column, query.direction)}

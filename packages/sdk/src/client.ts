@@ -1,0 +1,222 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, ContactdError } from "./errors.js";
+import { isRetryableStatus, retryDelay, sleep } from "./retry.js";
+import type { ClientOptions, Fetch, RequestOptions } from "./types.js";
+
+/** The transport under every resource: URL and auth header, timeout, retries, error mapping. */
+
+export type QueryValue = string | number | boolean | readonly string[] | null | undefined;
+export type Query = Record<string, QueryValue>;
+
+export interface RequestSpec {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Below `/v1`, starting with "/". */
+  path: string;
+  query?: Query;
+  body?: unknown;
+  options?: RequestOptions | undefined;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_RETRIES = 2;
+// setTimeout fires at once for delays above this, so longer timeouts mean "no timer".
+const MAX_TIMER_MS = 2_147_483_647;
+
+interface Answer {
+  response: Response;
+  text: string;
+}
+
+export class APIClient {
+  readonly baseUrl: string;
+  readonly maxRetries: number;
+  readonly timeout: number;
+  private readonly fetch: Fetch;
+  private readonly authorization: string;
+  private readonly defaultHeaders: Record<string, string>;
+
+  constructor(options: ClientOptions) {
+    if (typeof options?.baseUrl !== "string" || !isAbsoluteUrl(options.baseUrl)) {
+      throw new ContactdError("baseUrl must be an absolute URL such as http://127.0.0.1:3000");
+    }
+    this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.authorization = authorizationOf(options);
+    this.maxRetries = checkCount(options.maxRetries ?? DEFAULT_MAX_RETRIES, "maxRetries");
+    this.timeout = checkTimeout(options.timeout ?? DEFAULT_TIMEOUT_MS);
+    this.defaultHeaders = { ...options.defaultHeaders };
+    const custom = options.fetch;
+    if (custom === undefined && typeof globalThis.fetch !== "function") {
+      throw new ContactdError("No global fetch here; pass one as the `fetch` option");
+    }
+    // Looked up per call (not bound once) so a polyfill installed later still applies, and called
+    // on globalThis because browsers reject fetch invoked on another receiver.
+    this.fetch = custom ?? ((url, init) => globalThis.fetch(url, init));
+  }
+
+  /** Sends one logical request, retrying as allowed, and resolves to the parsed JSON body. */
+  async request<T>(spec: RequestSpec): Promise<T> {
+    const options = spec.options ?? {};
+    const maxRetries = checkCount(options.maxRetries ?? this.maxRetries, "maxRetries");
+    const timeout = checkTimeout(options.timeout ?? this.timeout);
+    // One key per logical POST, reused by its retries, so a retry after a lost response replays
+    // the first result instead of creating a second contact.
+    const idempotencyKey = options.idempotencyKey ?? (spec.method === "POST" ? newIdempotencyKey() : undefined);
+    const url = this.urlOf(spec.path, spec.query);
+    const init: RequestInit = {
+      method: spec.method,
+      headers: this.headersOf(spec, idempotencyKey),
+      body: spec.body === undefined ? null : JSON.stringify(spec.body),
+    };
+
+    for (let retry = 0; ; retry++) {
+      const answer = await this.attempt(url, init, timeout, options.signal);
+      let failure: ContactdError;
+      let retryAfter: string | null = null;
+      if (answer instanceof ContactdError) {
+        failure = answer;
+      } else if (answer.response.ok) {
+        return parseSuccess<T>(answer);
+      } else {
+        failure = APIError.from(
+          answer.response.status,
+          parseError(answer.text),
+          answer.response.headers,
+          answer.response.statusText,
+        );
+        retryAfter = answer.response.headers.get("retry-after");
+      }
+      const retryable =
+        failure instanceof APIConnectionError ||
+        (failure instanceof APIError && isRetryableStatus(failure.status, failure.code));
+      if (!retryable || retry >= maxRetries) throw failure;
+      try {
+        await sleep(retryDelay(retry, retryAfter), options.signal);
+      } catch (reason) {
+        throw new APIUserAbortError(undefined, { cause: reason });
+      }
+    }
+  }
+
+  /** One HTTP exchange; a connection failure or timeout comes back as a value so it can be retried. */
+  private async attempt(
+    url: string,
+    init: RequestInit,
+    timeout: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Answer | APIConnectionError> {
+    if (signal?.aborted) throw new APIUserAbortError(undefined, { cause: signal.reason });
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer =
+      timeout <= MAX_TIMER_MS
+        ? setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, timeout)
+        : undefined;
+    const onAbort = () => controller.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const response = await this.fetch(url, { ...init, signal: controller.signal });
+      // Read the body under the same timer: a server that sends headers and then stalls times out too.
+      const text = await response.text();
+      return { response, text };
+    } catch (error) {
+      if (signal?.aborted) throw new APIUserAbortError(undefined, { cause: error });
+      if (timedOut) return new APIConnectionTimeoutError(`Request timed out after ${timeout} ms`, { cause: error });
+      return new APIConnectionError(`Connection error: ${describe(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private urlOf(path: string, query: Query | undefined): string {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value === undefined || value === null) continue;
+      if (Array.isArray(value)) for (const item of value) params.append(name, String(item));
+      else params.append(name, String(value));
+    }
+    const search = params.toString();
+    return `${this.baseUrl}/v1${path}${search ? `?${search}` : ""}`;
+  }
+
+  private headersOf(spec: RequestSpec, idempotencyKey: string | undefined): Headers {
+    const headers = new Headers({ accept: "application/json" });
+    if (spec.body !== undefined) headers.set("content-type", "application/json");
+    headers.set("authorization", this.authorization);
+    for (const [name, value] of Object.entries(this.defaultHeaders)) headers.set(name, value);
+    if (idempotencyKey !== undefined) headers.set("idempotency-key", idempotencyKey);
+    for (const [name, value] of Object.entries(spec.options?.headers ?? {})) headers.set(name, value);
+    return headers;
+  }
+}
+
+function parseSuccess<T>(answer: Answer): T {
+  if (answer.text === "") return undefined as T;
+  try {
+    return JSON.parse(answer.text) as T;
+  } catch (error) {
+    throw new ContactdError(`The ${answer.response.status} response body is not JSON`, { cause: error });
+  }
+}
+
+/** Error bodies are JSON from contactd, but a proxy in between may answer with HTML or nothing. */
+function parseError(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function authorizationOf(options: ClientOptions): string {
+  if (typeof options.token === "string" && options.token !== "") return `Bearer ${options.token}`;
+  if (typeof options.apiKey === "string" && typeof options.apiSecret === "string" && options.apiKey !== "") {
+    return `Basic ${base64(`${options.apiKey}:${options.apiSecret}`)}`;
+  }
+  throw new ContactdError("Give either token, or apiKey and apiSecret");
+}
+
+/** btoa only takes Latin-1, so encode as UTF-8 first. */
+function base64(text: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function newIdempotencyKey(): string {
+  // randomUUID is missing on plain-http browser pages; a key needs to be unique, not secret.
+  const uuid =
+    typeof globalThis.crypto?.randomUUID === "function"
+      ? globalThis.crypto.randomUUID()
+      : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  return `sdk-${uuid}`;
+}
+
+function isAbsoluteUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkCount(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 0) throw new ContactdError(`${name} must be a whole number ≥ 0`);
+  return value;
+}
+
+function checkTimeout(value: number): number {
+  if (typeof value !== "number" || Number.isNaN(value) || value <= 0) {
+    throw new ContactdError("timeout must be a positive number of milliseconds");
+  }
+  return value;
+}
+
+function describe(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+  return error instanceof Error ? `${error.message}${cause}` : String(error);
+}

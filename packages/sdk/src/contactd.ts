@@ -1,0 +1,33 @@
+import { APIClient } from "./client.js";
+import { Contacts } from "./resources/contacts.js";
+import { Labels } from "./resources/labels.js";
+import type { ClientOptions, Me, RequestOptions } from "./types.js";
+
+/**
+ * The contactd API client.
+ *
+ * ```ts
+ * const client = new Contactd({ baseUrl: "http://127.0.0.1:3000", apiKey: "ck_…", apiSecret: "…" });
+ * for await (const contact of client.contacts.list({ limit: 100 })) console.log(contact.name);
+ * ```
+ */
+export class Contactd {
+  readonly contacts: Contacts;
+  readonly labels: Labels;
+  readonly #client: APIClient;
+
+  constructor(options: ClientOptions) {
+    this.#client = new APIClient(options);
+    this.contacts = new Contacts(this.#client);
+    this.labels = new Labels(this.#client);
+  }
+
+  get baseUrl(): string {
+    return this.#client.baseUrl;
+  }
+
+  /** The user, organization and API key these credentials act as. */
+  me(options?: RequestOptions): Promise<Me> {
+    return this.#client.request({ method: "GET", path: "/me", options });
+  }
+}

@@ -11,6 +11,8 @@ export interface AppOptions {
   core: Core;
   bodyLimit?: number;
   logLevel?: string;
+  /** Base for absolute URLs handed out; when unset, the request's own origin. */
+  publicUrl?: string;
 }
 
 /** The HTTP application: shared plumbing, the API description, and every face in one place. */

@@ -13,6 +13,11 @@ export interface Config {
   accountName: string;
   adminKey: string | undefined;
   adminSecret: string | undefined;
+  filesDir: string;
+  maxFileBytes: number;
+  maxAvatarBytes: number;
+  /** Base of absolute URLs the server hands out (avatar URLs), e.g. https://contacts.example.com. */
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -59,9 +64,18 @@ export function loadConfig(env: Env = process.env): Config {
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError("DATABASE_URL must be a postgres:// or postgresql:// URL");
   }
+  const dataDir = env.CONTACTD_DATA_DIR || "./data";
+  const publicUrl = env.CONTACTD_PUBLIC_URL?.replace(/\/+$/, "") || undefined;
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(publicUrl)) {
+    throw new ConfigError("CONTACTD_PUBLIC_URL must be an http(s) URL such as https://contacts.example.com");
+  }
   return {
     databaseUrl,
-    dataDir: env.CONTACTD_DATA_DIR || "./data",
+    dataDir,
+    filesDir: env.CONTACTD_FILES_DIR || `${dataDir}/files`,
+    maxFileBytes: integer(env, "CONTACTD_MAX_FILE_SIZE", 25 * 1024 * 1024, 1, 5 * 1024 * 1024 * 1024),
+    maxAvatarBytes: integer(env, "CONTACTD_MAX_AVATAR_SIZE", 5 * 1024 * 1024, 1, 100 * 1024 * 1024),
+    publicUrl,
     host: env.HOST || "127.0.0.1",
     port: integer(env, "PORT", 3000, 0, 65535),
     poolSize: integer(env, "CONTACTD_DB_POOL_SIZE", 10, 1, 1000),

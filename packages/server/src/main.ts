@@ -2,6 +2,7 @@ import { buildApp } from "./app.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { bootstrap } from "./core/accounts/bootstrap.js";
 import { createCore } from "./core/index.js";
+import { LocalDiskBlobStore } from "./store/blobs.js";
 import type { Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 import { openDatabase } from "./store/open.js";
@@ -10,8 +11,19 @@ async function main(config: Config): Promise<void> {
   const db: Database = await openDatabase(config);
   await migrate(db);
   await announceFirstAccount(db, config);
-  const core = createCore({ db, settings: { defaultCountry: config.defaultCountry } });
-  const app = await buildApp({ core, bodyLimit: config.bodyLimit, logLevel: config.logLevel });
+  const blobs = new LocalDiskBlobStore(config.filesDir);
+  const settings = {
+    defaultCountry: config.defaultCountry,
+    maxFileBytes: config.maxFileBytes,
+    maxAvatarBytes: config.maxAvatarBytes,
+  };
+  const core = createCore({ db, blobs, settings });
+  const app = await buildApp({
+    core,
+    bodyLimit: config.bodyLimit,
+    logLevel: config.logLevel,
+    publicUrl: config.publicUrl,
+  });
   await app.listen({ host: config.host, port: config.port });
   const stop = async () => {
     await app.close();

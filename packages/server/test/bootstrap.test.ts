@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { bootstrap } from "../src/core/accounts/bootstrap.js";
-import { createCore } from "../src/core/index.js";
 import { migrate } from "../src/store/migrate.js";
-import { freshDatabase } from "./harness.js";
+import { freshDatabase, tempBlobStore, testCore } from "./harness.js";
 
 describe("first start", () => {
   it("creates one account with the given administrator credential, once, even when raced", async () => {
@@ -16,10 +15,7 @@ describe("first start", () => {
       const created = results.filter((r) => r !== null);
       expect(created).toHaveLength(1);
       expect(created[0]?.account.name).toBe("Acme");
-      const actor = await createCore({ db, settings: { defaultCountry: undefined } }).auth.authenticate(
-        key.key,
-        key.secret,
-      );
+      const actor = await testCore(db, await tempBlobStore()).auth.authenticate(key.key, key.secret);
       expect(actor.role).toBe("administrator");
       expect(await bootstrap(db, { accountName: "Again" })).toBeNull();
     } finally {
@@ -36,7 +32,7 @@ describe("first start", () => {
       const created = await bootstrap(db, { accountName: "Generated" });
       expect(created?.apiKey.key).toMatch(/^ck_[A-Za-z0-9_-]{20}$/);
       expect(created?.apiKey.secret.length).toBeGreaterThanOrEqual(40);
-      const core = createCore({ db, settings: { defaultCountry: undefined } });
+      const core = testCore(db, await tempBlobStore());
       await expect(core.auth.authenticate(created!.apiKey.key, created!.apiKey.secret)).resolves.toMatchObject({
         accountId: created!.account.id,
       });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../src/core/actor.js";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../src/core/errors.js";
-import { type Core, createCore } from "../src/core/index.js";
+import type { Core } from "../src/core/index.js";
 import type { Database } from "../src/store/database.js";
 import { sql } from "../src/store/sql.js";
-import { backend, newAccount, openTestDatabase } from "./harness.js";
+import { backend, newAccount, openTestDatabase, tempBlobStore, testCore } from "./harness.js";
 
 describe(`contacts core on ${backend}`, () => {
   let db: Database;
@@ -15,7 +15,7 @@ describe(`contacts core on ${backend}`, () => {
 
   beforeAll(async () => {
     db = await openTestDatabase();
-    core = createCore({ db, settings: { defaultCountry: "VN" } });
+    core = testCore(db, await tempBlobStore(), { defaultCountry: "VN" });
     const a = await newAccount(db);
     admin = { accountId: a.accountId, userId: a.userId, role: "administrator", credentialId: a.keyId };
     agent = { ...admin, role: "agent" };
@@ -181,7 +181,7 @@ describe(`contacts core on ${backend}`, () => {
   });
 
   it("refuses a phone number without a country code when no default country is set", async () => {
-    const strict = createCore({ db, settings: { defaultCountry: undefined } });
+    const strict = testCore(db, await tempBlobStore());
     const error = await strict.contacts.create(admin, { phoneNumber: "0912 999 888" }).catch((e) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.fields[0]).toMatchObject({ field: "phone_number", code: "missing_country_code" });

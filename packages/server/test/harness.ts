@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../src/app.js";
 import { createAccount } from "../src/core/accounts/create.js";
@@ -74,26 +77,40 @@ export async function newAccount(db: Database, name = `test-${process.pid}-${++a
 export interface TestServer {
   url: string;
   db: Database;
+  blobs: LocalDiskBlobStore;
   core: Core;
   app: FastifyInstance;
   close(): Promise<void>;
 }
 
+/** A blob store in a new temporary directory: real files on disk. */
+export async function tempBlobStore(): Promise<LocalDiskBlobStore> {
+  return new LocalDiskBlobStore(await mkdtemp(join(tmpdir(), "contactd-blobs-")));
+}
+
+export function testCore(db: Database, blobs: BlobStore, settings: Partial<CoreSettings> = {}): Core {
+  return createCore({ db, blobs, settings: { ...DEFAULT_SETTINGS, ...settings } });
+}
+
 export async function startServer(
-  options: { db?: Database; defaultCountry?: string; bodyLimit?: number } = {},
+  options: { db?: Database; bodyLimit?: number; publicUrl?: string } & Partial<CoreSettings> = {},
 ): Promise<TestServer> {
-  const db = options.db ?? (await openTestDatabase());
-  const core = createCore({ db, settings: { defaultCountry: options.defaultCountry } });
-  const app = await buildApp({ core, logLevel: "silent", bodyLimit: options.bodyLimit });
+  const { db: givenDb, bodyLimit, publicUrl, ...settings } = options;
+  const db = givenDb ?? (await openTestDatabase());
+  const blobs = await tempBlobStore();
+  const core = testCore(db, blobs, settings);
+  const app = await buildApp({ core, logLevel: "silent", bodyLimit, publicUrl });
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
   return {
     url: address,
     db,
+    blobs,
     core,
     app,
     async close() {
       await app.close();
-      if (!options.db) await db.close();
+      if (!givenDb) await db.close();
+      await rm(blobs.root, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,6 @@
+import { insertActivities } from "../../store/activities.js";
 import { findContact, insertContact } from "../../store/contacts.js";
+import { contactChanges } from "../activities/changes.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { createLabelLinks } from "../labels/links.js";
@@ -13,6 +15,14 @@ export async function createContact(deps: CoreDeps, actor: Actor, input: Contact
     deps.db.transaction(async (tx) => {
       const id = await insertContact(tx, actor.accountId, columns);
       if (patch.labels) await createLabelLinks(tx, actor.accountId, id, patch.labels);
+      await insertActivities(tx, actor.accountId, [
+        {
+          contactId: id,
+          action: "contact.created",
+          actorId: actor.userId,
+          details: { changes: contactChanges(columnsForNewContact({}), columns), labels: patch.labels ?? [] },
+        },
+      ]);
       return (await findContact(tx, actor.accountId, id)) as Contact;
     }),
   );

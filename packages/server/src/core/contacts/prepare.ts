@@ -63,6 +63,21 @@ export function columnsForNewContact(patch: ContactPatch): ContactColumns {
   };
 }
 
+/** The stored columns of an existing contact. */
+export function columnsOf(contact: Contact): ContactColumns {
+  return {
+    name: contact.name,
+    email: contact.email,
+    phoneE164: contact.phoneNumber,
+    phoneRaw: contact.phoneRaw,
+    identifier: contact.identifier,
+    avatarUrl: contact.avatarUrl,
+    additionalAttributes: contact.additionalAttributes,
+    customAttributes: contact.customAttributes,
+    blocked: contact.blocked,
+  };
+}
+
 export function columnsForUpdatedContact(current: Contact, patch: ContactPatch): ContactColumns {
   const columns: ContactColumns = {
     name: patch.name ?? current.name,

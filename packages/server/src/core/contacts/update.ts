@@ -1,10 +1,12 @@
+import { insertActivities, type NewActivity } from "../../store/activities.js";
 import { findContact, updateContactColumns } from "../../store/contacts.js";
+import { contactChanges, labelChanges } from "../activities/changes.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { NotFoundError } from "../errors.js";
 import { replaceLabelLinks } from "../labels/links.js";
-import type { Contact, ContactInput } from "./contact.js";
-import { columnsForUpdatedContact, prepareContactPatch } from "./prepare.js";
+import type { Contact, ContactColumns, ContactInput } from "./contact.js";
+import { columnsForUpdatedContact, columnsOf, prepareContactPatch } from "./prepare.js";
 import { withContactUniqueness } from "./uniqueness.js";
 
 export async function updateContact(deps: CoreDeps, actor: Actor, id: number, input: ContactInput): Promise<Contact> {
@@ -21,4 +23,23 @@ export async function updateContact(deps: CoreDeps, actor: Actor, id: number, in
       return (await findContact(tx, actor.accountId, id)) as Contact;
     }),
   );
+}
+
+/** What an update did, for the contact's history: changed fields and label moves, if any. */
+function historyOf(
+  actor: Actor,
+  current: Contact,
+  columns: ContactColumns,
+  labels: string[] | undefined,
+): NewActivity[] {
+  const entries: NewActivity[] = [];
+  const changes = contactChanges(columnsOf(current), columns);
+  if (Object.keys(changes).length > 0) {
+    entries.push({ contactId: current.id, action: "contact.updated", actorId: actor.userId, details: { changes } });
+  }
+  const moved = labels ? labelChanges(current.labels, labels) : { added: [], removed: [] };
+  if (moved.added.length + moved.removed.length > 0) {
+    entries.push({ contactId: current.id, action: "contact.labels_changed", actorId: actor.userId, details: moved });
+  }
+  return entries;
 }

@@ -1,6 +1,8 @@
+import { insertActivities } from "../../store/activities.js";
 import { findContact, touchContact } from "../../store/contacts.js";
 import type { Queryable } from "../../store/database.js";
 import { contactLabelNames, removeContactLabels } from "../../store/labels.js";
+import { labelChanges } from "../activities/changes.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { FieldErrors, NotFoundError } from "../errors.js";
@@ -44,9 +46,17 @@ async function changeLabels(
   errors.throwIfAny();
   return deps.db.transaction(async (tx) => {
     await requireContact(tx, actor.accountId, contactId, true);
+    const before = await contactLabelNames(tx, actor.accountId, contactId);
     await change(tx, labels);
-    await touchContact(tx, actor.accountId, contactId);
-    return contactLabelNames(tx, actor.accountId, contactId);
+    const after = await contactLabelNames(tx, actor.accountId, contactId);
+    const moved = labelChanges(before, after);
+    if (moved.added.length + moved.removed.length > 0) {
+      await touchContact(tx, actor.accountId, contactId);
+      await insertActivities(tx, actor.accountId, [
+        { contactId, action: "contact.labels_changed", actorId: actor.userId, details: moved },
+      ]);
+    }
+    return after;
   });
 }
 

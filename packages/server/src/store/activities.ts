@@ -1,0 +1,53 @@
+import type { Queryable } from "./database.js";
+import { sql } from "./sql.js";
+
+export interface ActivityRow {
+  id: number;
+  contact_id: number;
+  conversation_id: number | null;
+  action: string;
+  actor_id: number | null;
+  actor_name: string | null;
+  details: Record<string, unknown>;
+  created_at: Date;
+}
+
+export interface NewActivity {
+  contactId: number;
+  conversationId?: number | null;
+  action: string;
+  actorId: number | null;
+  details?: Record<string, unknown>;
+}
+
+export async function insertActivities(db: Queryable, accountId: number, activities: NewActivity[]): Promise<void> {
+  if (activities.length === 0) return;
+  const rows = activities.map(
+    (a) =>
+      sql`(${accountId}, ${a.contactId}, ${a.conversationId ?? null}::bigint, ${a.action}, ${a.actorId}::bigint, ${sql.json(a.details ?? {})})`,
+  );
+  await db.execute(sql`
+    INSERT INTO activities (account_id, contact_id, conversation_id, action, actor_id, details)
+    VALUES ${sql.join(rows)}`);
+}
+
+export interface ActivityFilter {
+  contactId?: number;
+  conversationId?: number;
+  limit: number;
+  skip: number;
+}
+
+/** Newest first. A contact's history is its own entries; a conversation's, that conversation's. */
+export async function listActivities(db: Queryable, accountId: number, filter: ActivityFilter): Promise<ActivityRow[]> {
+  const subject =
+    filter.conversationId !== undefined
+      ? sql`a.conversation_id = ${filter.conversationId}`
+      : sql`a.contact_id = ${filter.contactId ?? 0} AND a.conversation_id IS NULL`;
+  return db.query<ActivityRow>(sql`
+    SELECT a.id, a.contact_id, a.conversation_id, a.action, a.actor_id, u.name AS actor_name, a.details, a.created_at
+    FROM activities a LEFT JOIN users u ON u.account_id = a.account_id AND u.id = a.actor_id
+    WHERE a.account_id = ${accountId} AND ${subject}
+    ORDER BY a.id DESC
+    LIMIT ${filter.limit} OFFSET ${filter.skip}`);
+}

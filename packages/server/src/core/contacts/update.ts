@@ -20,6 +20,7 @@ export async function updateContact(deps: CoreDeps, actor: Actor, id: number, in
       const columns = columnsForUpdatedContact(current, patch);
       await updateContactColumns(tx, actor.accountId, id, columns);
       if (patch.labels) await replaceLabelLinks(tx, actor.accountId, id, patch.labels);
+      await insertActivities(tx, actor.accountId, historyOf(actor, current, columns, patch.labels));
       return (await findContact(tx, actor.accountId, id)) as Contact;
     }),
   );

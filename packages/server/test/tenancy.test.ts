@@ -14,76 +14,128 @@ async function nativeRoutes(server: TestServer): Promise<Route[]> {
     .flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path })));
 }
 
-const BODIES: Record<string, unknown> = {
-  "POST /v1/contacts": { name: "Intruder", email: "owner@example.com" },
-  "PATCH /v1/contacts/{id}": { name: "Hijacked" },
-  "PUT /v1/contacts/{id}": { name: "Hijacked" },
-  "PUT /v1/contacts/{id}/labels": { labels: ["stolen"] },
-  "POST /v1/contacts/{id}/labels": { labels: ["stolen"] },
-  "DELETE /v1/contacts/{id}/labels": { labels: ["secret"] },
-  "POST /v1/users": { name: "Intruder", role: "agent" },
-  "POST /v1/users/{id}/api_keys": {},
-};
+/** JSON bodies that would be valid if the records were the intruder's own. */
+function bodyFor(route: Route, ids: Record<string, string>): unknown {
+  const key = `${route.method} ${route.path}`;
+  const bodies: Record<string, unknown> = {
+    "POST /v1/contacts": { name: "Intruder", email: "owner@example.com" },
+    "PATCH /v1/contacts/{id}": { name: "Hijacked" },
+    "PUT /v1/contacts/{id}": { name: "Hijacked" },
+    "PUT /v1/contacts/{id}/labels": { labels: ["stolen"] },
+    "POST /v1/contacts/{id}/labels": { labels: ["stolen"] },
+    "DELETE /v1/contacts/{id}/labels": { labels: ["secret"] },
+    "POST /v1/contacts/{id}/contact_inboxes": { inbox_id: ids.inbox, source_id: "stolen" },
+    "POST /v1/contacts/{id}/comments": { text: "intruder was here" },
+    "PATCH /v1/contacts/{id}/comments/{commentId}": { text: "Hijacked" },
+    "POST /v1/users": { name: "Intruder", role: "agent" },
+    "POST /v1/users/{id}/api_keys": {},
+    "POST /v1/inboxes": { name: "Intruder inbox", channel_type: "Channel::Api" },
+    "PATCH /v1/inboxes/{id}": { name: "Hijacked" },
+    "POST /v1/conversations": { contact_id: ids.contact, inbox_id: ids.inbox },
+    "PATCH /v1/conversations/{id}": { status: "resolved" },
+  };
+  return bodies[key];
+}
+
+const MULTIPART = /\/(files|avatar|uploads)$/;
+
+function pathFor(route: Route, ids: Record<string, string>): string {
+  const id = route.path.startsWith("/v1/users")
+    ? ids.user
+    : route.path.startsWith("/v1/api_keys")
+      ? ids.apiKey
+      : route.path.startsWith("/v1/inboxes")
+        ? ids.inbox
+        : route.path.startsWith("/v1/conversations")
+          ? ids.conversation
+          : ids.contact;
+  const query = route.path.endsWith("/search")
+    ? "?q=owner"
+    : route.path.endsWith("/lookup")
+      ? "?email=owner%40example.com"
+      : "";
+  return `${route.path
+    .replace("{id}", id as string)
+    .replace("{commentId}", ids.comment as string)
+    .replace("{fileId}", ids.file ?? "1")}${query}`;
+}
 
 describe("tenancy: every route, another account's credentials", () => {
   let server: TestServer;
   let owner: Credentials;
   let intruder: Credentials;
   let ownerApi: ReturnType<typeof httpClient>;
-  let contactId: string;
+  const ids: Record<string, string> = {};
 
   beforeAll(async () => {
     server = await startServer();
     owner = await newAccount(server.db);
     intruder = await newAccount(server.db);
     ownerApi = httpClient(server.url, basicAuth(owner));
-    const created = await ownerApi("POST", "/v1/contacts", {
+    ids.user = String(owner.userId);
+    ids.apiKey = String(owner.keyId);
+    ids.inbox = (await ownerApi("POST", "/v1/inboxes", { name: "Owner inbox", channel_type: "Channel::Api" })).body.id;
+    const contact = await ownerApi("POST", "/v1/contacts", {
       name: "Owner's Secret Contact",
       email: "owner@example.com",
       identifier: "owner-1",
       labels: ["secret"],
+      inbox_id: ids.inbox,
     });
-    contactId = created.body.id;
+    ids.contact = contact.body.id;
+    ids.conversation = (
+      await ownerApi("POST", "/v1/conversations", { contact_id: ids.contact, inbox_id: ids.inbox })
+    ).body.id;
+    ids.comment = (
+      await ownerApi("POST", `/v1/contacts/${ids.contact}/comments`, { text: "Owner's Secret note" })
+    ).body.id;
   });
   afterAll(() => server.close());
 
-  it("covers the routes it knows the bodies of", async () => {
+  it("knows a body for every JSON write route", async () => {
     const routes = await nativeRoutes(server);
-    expect(routes.length).toBeGreaterThanOrEqual(15);
+    expect(routes.length).toBeGreaterThanOrEqual(30);
     for (const route of routes) {
-      if (["POST", "PUT", "PATCH"].includes(route.method) || route.path.endsWith("/labels")) {
-        if (route.method !== "GET")
-          expect(BODIES[`${route.method} ${route.path}`], `${route.method} ${route.path}`).toBeDefined();
+      if (["POST", "PUT", "PATCH"].includes(route.method) && !MULTIPART.test(route.path)) {
+        expect(bodyFor(route, ids), `${route.method} ${route.path}`).toBeDefined();
       }
     }
   });
 
   it("never answers with, or changes, the owner's data", async () => {
-    const intruderApi = httpClient(server.url, basicAuth(intruder));
-    const before = (await ownerApi("GET", `/v1/contacts/${contactId}`)).body;
+    const intruderAuth = basicAuth(intruder);
+    const intruderApi = httpClient(server.url, intruderAuth);
+    const snapshot = async () => [
+      (await ownerApi("GET", `/v1/contacts/${ids.contact}?include_contact_inboxes=true`)).body,
+      (await ownerApi("GET", `/v1/conversations/${ids.conversation}`)).body,
+      (await ownerApi("GET", `/v1/contacts/${ids.contact}/comments`)).body,
+      (await ownerApi("GET", `/v1/inboxes/${ids.inbox}`)).body,
+    ];
+    const before = await snapshot();
     for (const route of await nativeRoutes(server)) {
-      const ids = {
-        id: route.path.startsWith("/v1/users")
-          ? String(owner.userId)
-          : route.path.startsWith("/v1/api_keys")
-            ? String(owner.keyId)
-            : contactId,
-      };
-      const path = route.path.replace("{id}", ids.id);
-      const query = route.path.endsWith("/search")
-        ? "?q=owner"
-        : route.path.endsWith("/lookup")
-          ? "?email=owner%40example.com"
-          : "";
-      const res = await intruderApi(route.method, `${path}${query}`, BODIES[`${route.method} ${route.path}`]);
+      const path = pathFor(route, ids);
+      let res: { status: number; body: unknown };
+      if (MULTIPART.test(route.path) && route.method !== "GET" && route.method !== "DELETE") {
+        const form = new FormData();
+        form.append("file", new Blob([Uint8Array.from([0x89, 0x50, 0x4e, 0x47])], { type: "image/png" }), "x.png");
+        const response = await fetch(`${server.url}${path}`, {
+          method: route.method,
+          headers: { authorization: intruderAuth },
+          body: form,
+        });
+        res = { status: response.status, body: await response.text() };
+      } else {
+        res = await intruderApi(route.method, path, bodyFor(route, ids));
+      }
       const label = `${route.method} ${route.path} → ${res.status}`;
       expect(res.status, label).toBeLessThan(500);
-      expect(JSON.stringify(res.body), label).not.toContain("Owner's Secret");
-      expect(JSON.stringify(res.body), label).not.toContain("owner-1");
-      if (route.path.includes("{id}")) expect(res.status, label).toBe(404);
+      const text = JSON.stringify(res.body);
+      expect(text, label).not.toContain("Owner's Secret");
+      expect(text, label).not.toContain("owner-1");
+      if (/\{(id|commentId|fileId)\}/.test(route.path)) {
+        expect(res.status, label).toBe(404);
+      }
     }
-    const after = (await ownerApi("GET", `/v1/contacts/${contactId}`)).body;
-    expect(after).toEqual(before);
-    expect((await ownerApi("GET", "/v1/me")).status).toBe(200);
+    expect(await snapshot()).toEqual(before);
   });
 });

@@ -1,6 +1,9 @@
+import { type ActivityPageInput, contactActivities, conversationActivities } from "./activities/list.js";
 import type { Actor } from "./actor.js";
 import { authenticate } from "./auth/authenticate.js";
 import { createApiKey, createUser, listApiKeys, listUsers, revokeApiKey, whoAmI } from "./auth/keys.js";
+import { listComments } from "./comments/list.js";
+import { type CommentInput, createComment, deleteComment, updateComment } from "./comments/write.js";
 import type { ContactInput } from "./contacts/contact.js";
 import { createContact } from "./contacts/create.js";
 import { deleteContact } from "./contacts/delete.js";
@@ -9,8 +12,13 @@ import { type ListInput, listContacts } from "./contacts/list.js";
 import { type LookupInput, lookupContact } from "./contacts/lookup.js";
 import { type SearchInput, searchContacts } from "./contacts/search.js";
 import { updateContact } from "./contacts/update.js";
+import { type ConversationInput, createConversation } from "./conversations/create.js";
+import { type ConversationListInput, getConversation, listConversations } from "./conversations/list.js";
+import { type ConversationPatch, updateConversationState } from "./conversations/update.js";
 import type { CoreDeps } from "./deps.js";
 import { claimIdempotency, finishIdempotency } from "./idempotency/replay.js";
+import { type AttachInput, attachContactToInbox } from "./inboxes/contact-inbox.js";
+import { createInbox, deleteInbox, getInbox, type InboxInput, listInboxes, updateInbox } from "./inboxes/manage.js";
 import {
   addLabelsToContact,
   contactLabels,
@@ -32,13 +40,41 @@ export function createCore(deps: CoreDeps) {
       revokeApiKey: (actor: Actor, id: number) => revokeApiKey(deps, actor, id),
     },
     contacts: {
-      create: (actor: Actor, input: ContactInput) => createContact(deps, actor, input),
-      get: (actor: Actor, id: number) => getContact(deps, actor, id),
+      create: (actor: Actor, input: ContactInput, inbox?: AttachInput) => createContact(deps, actor, input, inbox),
+      get: (actor: Actor, id: number, options?: { includeContactInboxes?: boolean }) =>
+        getContact(deps, actor, id, options),
       update: (actor: Actor, id: number, input: ContactInput) => updateContact(deps, actor, id, input),
       delete: (actor: Actor, id: number) => deleteContact(deps, actor, id),
       list: (actor: Actor, input: ListInput) => listContacts(deps, actor, input),
       search: (actor: Actor, input: SearchInput) => searchContacts(deps, actor, input),
       lookup: (actor: Actor, input: LookupInput) => lookupContact(deps, actor, input),
+      attachToInbox: (actor: Actor, contactId: number, input: AttachInput) =>
+        attachContactToInbox(deps, actor, contactId, input),
+      activities: (actor: Actor, contactId: number, input: ActivityPageInput) =>
+        contactActivities(deps, actor, contactId, input),
+    },
+    inboxes: {
+      create: (actor: Actor, input: InboxInput) => createInbox(deps, actor, input),
+      update: (actor: Actor, id: number, input: InboxInput) => updateInbox(deps, actor, id, input),
+      delete: (actor: Actor, id: number) => deleteInbox(deps, actor, id),
+      get: (actor: Actor, id: number) => getInbox(deps, actor, id),
+      list: (actor: Actor) => listInboxes(deps, actor),
+    },
+    conversations: {
+      create: (actor: Actor, input: ConversationInput) => createConversation(deps, actor, input),
+      get: (actor: Actor, id: number) => getConversation(deps, actor, id),
+      list: (actor: Actor, input: ConversationListInput) => listConversations(deps, actor, input),
+      update: (actor: Actor, id: number, patch: ConversationPatch) => updateConversationState(deps, actor, id, patch),
+      activities: (actor: Actor, id: number, input: ActivityPageInput) =>
+        conversationActivities(deps, actor, id, input),
+    },
+    comments: {
+      create: (actor: Actor, contactId: number, input: CommentInput) => createComment(deps, actor, contactId, input),
+      list: (actor: Actor, contactId: number, input: { limit?: number; skip?: number }) =>
+        listComments(deps, actor, contactId, input),
+      update: (actor: Actor, contactId: number, id: number, input: CommentInput) =>
+        updateComment(deps, actor, contactId, id, input),
+      delete: (actor: Actor, contactId: number, id: number) => deleteComment(deps, actor, contactId, id),
     },
     labels: {
       list: (actor: Actor) => listLabels(deps, actor),

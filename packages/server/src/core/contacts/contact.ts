@@ -1,3 +1,5 @@
+import type { ContactInbox } from "../inboxes/contact-inbox.js";
+
 /** A person the account talks to, as the core sees it. */
 export interface Contact {
   accountId: number;
@@ -17,6 +19,8 @@ export interface Contact {
   lastActivityAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /** The contact's identities in inboxes, when asked for. */
+  contactInboxes?: ContactInbox[];
 }
 
 export type Attributes = Record<string, unknown>;

@@ -3,15 +3,22 @@ import { findContact, insertContact } from "../../store/contacts.js";
 import { contactChanges } from "../activities/changes.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
+import { type AttachInput, attachInTransaction, withSourceUniqueness } from "../inboxes/contact-inbox.js";
 import { createLabelLinks } from "../labels/links.js";
 import type { Contact, ContactInput } from "./contact.js";
 import { columnsForNewContact, prepareContactPatch } from "./prepare.js";
 import { withContactUniqueness } from "./uniqueness.js";
 
-export async function createContact(deps: CoreDeps, actor: Actor, input: ContactInput): Promise<Contact> {
+/** Creates a contact, attached to an inbox when one is given, all in one transaction. */
+export async function createContact(
+  deps: CoreDeps,
+  actor: Actor,
+  input: ContactInput,
+  inbox?: AttachInput,
+): Promise<Contact> {
   const patch = prepareContactPatch(input, deps.settings);
   const columns = columnsForNewContact(patch);
-  return withContactUniqueness(deps.db, actor.accountId, columns, () =>
+  const write = () =>
     deps.db.transaction(async (tx) => {
       const id = await insertContact(tx, actor.accountId, columns);
       if (patch.labels) await createLabelLinks(tx, actor.accountId, id, patch.labels);
@@ -23,7 +30,11 @@ export async function createContact(deps: CoreDeps, actor: Actor, input: Contact
           details: { changes: contactChanges(columnsForNewContact({}), columns), labels: patch.labels ?? [] },
         },
       ]);
-      return (await findContact(tx, actor.accountId, id)) as Contact;
-    }),
+      const contact = (await findContact(tx, actor.accountId, id)) as Contact;
+      if (!inbox) return contact;
+      return { ...contact, contactInboxes: [await attachInTransaction(tx, actor, contact, inbox)] };
+    });
+  return withContactUniqueness(deps.db, actor.accountId, columns, () =>
+    withSourceUniqueness(deps.db, actor.accountId, inbox ?? {}, write),
   );
 }

@@ -1,10 +1,27 @@
-import { deleteContact as deleteContactRow } from "../../store/contacts.js";
+import { contactAvatar, deleteAvatarRow } from "../../store/avatars.js";
+import { deleteContact as deleteContactRow, findContact } from "../../store/contacts.js";
+import { fileStorageKeysOfContact } from "../../store/files.js";
 import { type Actor, requireAdministrator } from "../actor.js";
+import { avatarBlobKey } from "../avatars/avatar.js";
 import type { CoreDeps } from "../deps.js";
 import { NotFoundError } from "../errors.js";
+import { deleteBlobs } from "../files/blobs.js";
 
+/** Deletes a contact with everything attached to it, including the bytes of its files and avatar. */
 export async function deleteContact(deps: CoreDeps, actor: Actor, id: number): Promise<void> {
   requireAdministrator(actor);
-  const deleted = await deleteContactRow(deps.db, actor.accountId, id);
-  if (!deleted) throw new NotFoundError("contact");
+  const blobKeys = await deps.db.transaction(async (tx) => {
+    // Locked first: a file being attached meanwhile either finishes before (and is listed below)
+    // or waits and then finds no contact, so no file's bytes can outlive the contact.
+    if (!(await findContact(tx, actor.accountId, id, { forUpdate: true }))) throw new NotFoundError("contact");
+    const keys = await fileStorageKeysOfContact(tx, actor.accountId, id);
+    const avatar = await contactAvatar(tx, actor.accountId, id);
+    if (avatar?.avatarKey) {
+      await deleteAvatarRow(tx, actor.accountId, avatar.avatarKey);
+      keys.push(avatarBlobKey(avatar.avatarKey));
+    }
+    await deleteContactRow(tx, actor.accountId, id);
+    return keys;
+  });
+  await deleteBlobs(deps.blobs, blobKeys);
 }

@@ -5,6 +5,7 @@ import { BadRequestError, FieldErrors } from "../errors.js";
 import { normalizeLabels } from "../labels/normalize.js";
 import { type Contact, DEFAULT_PAGE_SIZE, type Direction, MAX_PAGE_SIZE, type SortKey } from "./contact.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
+import { withContactInboxes } from "./get.js";
 
 export interface ListInput {
   limit?: number;
@@ -13,6 +14,7 @@ export interface ListInput {
   sort?: SortKey;
   direction?: Direction;
   labels?: string[];
+  includeContactInboxes?: boolean;
 }
 
 export interface ContactPage {
@@ -47,8 +49,9 @@ export async function listContacts(deps: CoreDeps, actor: Actor, input: ListInpu
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
   const last = page.at(-1);
+  const contacts = page.map((row) => row.contact);
   return {
-    data: page.map((row) => row.contact),
+    data: input.includeContactInboxes ? await withContactInboxes(deps.db, actor.accountId, contacts) : contacts,
     hasMore,
     nextCursor: hasMore && last ? encodeCursor({ sort, direction, position: last.position }) : null,
   };

@@ -4,6 +4,7 @@ import type { CoreDeps } from "../deps.js";
 import { FieldErrors } from "../errors.js";
 import { normalizeLabels } from "../labels/normalize.js";
 import type { Contact } from "./contact.js";
+import { withContactInboxes } from "./get.js";
 import { checkLimit } from "./list.js";
 import { phoneDigits } from "./normalize.js";
 
@@ -12,6 +13,7 @@ export interface SearchInput {
   limit?: number;
   skip?: number;
   labels?: string[];
+  includeContactInboxes?: boolean;
 }
 
 export interface SearchPage {
@@ -40,5 +42,9 @@ export async function searchContacts(deps: CoreDeps, actor: Actor, input: Search
     limit: limit + 1,
     skip: input.skip ?? 0,
   });
-  return { data: rows.slice(0, limit), hasMore: rows.length > limit };
+  const contacts = rows.slice(0, limit);
+  return {
+    data: input.includeContactInboxes ? await withContactInboxes(deps.db, actor.accountId, contacts) : contacts,
+    hasMore: rows.length > limit,
+  };
 }

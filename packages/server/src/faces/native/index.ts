@@ -4,13 +4,17 @@ import { authenticateRequest } from "./auth.js";
 import { sendNativeError } from "./errors.js";
 import { registerIdempotency } from "./idempotency.js";
 import { accountRoutes } from "./routes/account.js";
+import { commentRoutes } from "./routes/comments.js";
 import { contactRoutes } from "./routes/contacts.js";
+import { conversationRoutes } from "./routes/conversations.js";
+import { inboxRoutes } from "./routes/inboxes.js";
 import { labelRoutes } from "./routes/labels.js";
-import { Contact, ErrorBody } from "./schemas.js";
+import { Contact, ContactInbox, ErrorBody } from "./schemas.js";
 
 /** The native REST API, mounted at /v1. */
 export async function nativeFace(app: FastifyInstance, options: { core: Core }): Promise<void> {
   const { core } = options;
+  app.addSchema(ContactInbox);
   app.addSchema(Contact);
   app.addSchema(ErrorBody);
   app.setErrorHandler(sendNativeError);
@@ -37,5 +41,8 @@ export async function nativeFace(app: FastifyInstance, options: { core: Core }):
   registerIdempotency(app, core);
   contactRoutes(app, core);
   labelRoutes(app, core);
+  inboxRoutes(app, core);
+  conversationRoutes(app, core);
+  commentRoutes(app, core);
   accountRoutes(app, core);
 }

@@ -9,6 +9,11 @@ export function parseId(text: string, resource: string): number {
   return Number(text);
 }
 
+/** An id from a request body or query: the API's string form or a number. */
+export function idValue(value: string | number, resource: string): number {
+  return typeof value === "number" ? value : parseId(value, resource);
+}
+
 /** Repeated and comma-separated values alike: labels=a&labels=b,c → [a, b, c]. */
 export function splitList(values: string[] | undefined): string[] | undefined {
   return values

@@ -1,5 +1,10 @@
+import type { Activity } from "../../core/activities/activity.js";
 import type { ApiKey, IssuedApiKey, User } from "../../core/auth/keys.js";
+import type { Comment } from "../../core/comments/comment.js";
 import type { Contact } from "../../core/contacts/contact.js";
+import type { Conversation } from "../../core/conversations/conversation.js";
+import type { ContactInbox } from "../../core/inboxes/contact-inbox.js";
+import type { Inbox } from "../../core/inboxes/inbox.js";
 import type { Label } from "../../core/labels/list.js";
 
 /** Domain objects in the native wire format: snake_case, string ids, ISO 8601 times. */
@@ -25,6 +30,7 @@ export function renderContact(contact: Contact) {
     last_activity_at: iso(contact.lastActivityAt),
     created_at: contact.createdAt.toISOString(),
     updated_at: contact.updatedAt.toISOString(),
+    ...(contact.contactInboxes ? { contact_inboxes: contact.contactInboxes.map(renderContactInbox) } : {}),
   };
 }
 
@@ -68,5 +74,88 @@ export function renderApiKey(apiKey: ApiKey | IssuedApiKey) {
     created_at: apiKey.createdAt.toISOString(),
     revoked_at: iso(apiKey.revokedAt),
     ...("secret" in apiKey ? { secret: apiKey.secret, token: apiKey.token } : {}),
+  };
+}
+
+// ---- Linked records --------------------------------------------------------------------------
+
+export function renderContactInbox(contactInbox: ContactInbox) {
+  return {
+    object_name: "contact_inbox" as const,
+    id: String(contactInbox.id),
+    contact_id: String(contactInbox.contactId),
+    source_id: contactInbox.sourceId,
+    hmac_verified: contactInbox.hmacVerified,
+    inbox: {
+      id: String(contactInbox.inbox.id),
+      name: contactInbox.inbox.name,
+      channel_type: contactInbox.inbox.channelType,
+      provider: contactInbox.inbox.provider,
+    },
+    created_at: contactInbox.createdAt.toISOString(),
+  };
+}
+
+export function renderInbox(inbox: Inbox) {
+  return {
+    object_name: "inbox" as const,
+    id: String(inbox.id),
+    organization_id: String(inbox.accountId),
+    name: inbox.name,
+    channel_type: inbox.channelType,
+    provider: inbox.provider,
+    created_at: inbox.createdAt.toISOString(),
+    updated_at: inbox.updatedAt.toISOString(),
+  };
+}
+
+const person = (p: { id: number; name: string } | null) => (p === null ? null : { id: String(p.id), name: p.name });
+
+export function renderConversation(conversation: Conversation) {
+  return {
+    object_name: "conversation" as const,
+    id: String(conversation.id),
+    organization_id: String(conversation.accountId),
+    contact_id: String(conversation.contactId),
+    inbox: {
+      id: String(conversation.inbox.id),
+      name: conversation.inbox.name,
+      channel_type: conversation.inbox.channelType,
+    },
+    channel_type: conversation.inbox.channelType,
+    status: conversation.status,
+    assignee: person(conversation.assignee),
+    snoozed_until: iso(conversation.snoozedUntil),
+    labels: conversation.labels,
+    last_activity_at: conversation.lastActivityAt.toISOString(),
+    created_at: conversation.createdAt.toISOString(),
+    updated_at: conversation.updatedAt.toISOString(),
+  };
+}
+
+export function renderActivity(activity: Activity) {
+  return {
+    object_name: "activity" as const,
+    id: String(activity.id),
+    contact_id: String(activity.contactId),
+    conversation_id: activity.conversationId === null ? null : String(activity.conversationId),
+    action: activity.action,
+    actor: person(activity.actor),
+    details: activity.details,
+    created_at: activity.createdAt.toISOString(),
+  };
+}
+
+export function renderComment(comment: Comment) {
+  return {
+    object_name: "comment" as const,
+    _id: String(comment.id),
+    id: String(comment.id),
+    contact_id: String(comment.contactId),
+    text: comment.text,
+    author: person(comment.author),
+    mentions: comment.mentions.map((m) => ({ user_id: String(m.userId), name: m.name })),
+    created_at: comment.createdAt.toISOString(),
+    updated_at: comment.updatedAt.toISOString(),
   };
 }

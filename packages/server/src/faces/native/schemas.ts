@@ -8,7 +8,7 @@ import { MAX_PAGE_SIZE, SORT_KEYS } from "../../core/contacts/contact.js";
 const StringEnum = <T extends string>(values: readonly T[], description?: string) =>
   Type.Unsafe<T>({ type: "string", enum: [...values], description });
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Text = (maxLength: number, description?: string) => Type.String({ maxLength, description });
 const Timestamp = (description: string) => Type.String({ format: "date-time", description });
 const Attributes = (description: string) => Type.Record(Type.String(), Type.Unknown(), { description });
@@ -48,6 +48,15 @@ const ContactFields = {
 
 export const ContactWrite = Type.Object(ContactFields, { additionalProperties: false });
 
+export const ContactCreate = Type.Object(
+  {
+    ...ContactFields,
+    inbox_id: Type.Optional(Type.Union([Type.String({ pattern: "^[1-9][0-9]{0,14}$" }), Type.Integer({ minimum: 1 })])),
+    source_id: Type.Optional(Nullable(Text(255, "The contact's id in that inbox; derived when left out"))),
+  },
+  { additionalProperties: false },
+);
+
 export const Contact = Type.Object(
   {
     object_name: Type.Literal("contact"),
@@ -67,6 +76,9 @@ export const Contact = Type.Object(
     last_activity_at: Nullable(Timestamp("Last conversation activity")),
     created_at: Timestamp("ISO 8601"),
     updated_at: Timestamp("ISO 8601"),
+    contact_inboxes: Type.Optional(
+      Type.Array(Type.Ref("ContactInbox"), { description: "With include_contact_inboxes=true" }),
+    ),
   },
   { $id: "Contact" },
 );
@@ -103,6 +115,7 @@ export const ListQuery = Type.Object(
     sort: Type.Optional(StringEnum(SORT_KEYS, "Default created_at")),
     direction: Type.Optional(StringEnum(["asc", "desc"] as const, "Default desc for times, asc otherwise")),
     labels: Type.Optional(LabelsQuery),
+    include_contact_inboxes: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -115,6 +128,7 @@ export const SearchQuery = Type.Object(
     }),
     ...PageQuery,
     labels: Type.Optional(LabelsQuery),
+    include_contact_inboxes: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -191,4 +205,175 @@ export const Me = Type.Object({
   user: User,
   organization: Type.Object({ id: Type.String(), name: Type.String() }),
   api_key_id: Type.String(),
+});
+
+// ---- Linked records --------------------------------------------------------------------------
+
+/** An id in a request body: the string the API hands out, or the same number. */
+export const IdValue = Type.Union([Type.String({ pattern: "^[1-9][0-9]{0,14}$" }), Type.Integer({ minimum: 1 })]);
+
+export const PageOnlyQuery = Type.Object(PageQuery, { additionalProperties: false });
+
+export const ContactReadQuery = Type.Object(
+  { include_contact_inboxes: Type.Optional(Type.Boolean({ description: "Add each contact's inbox identities" })) },
+  { additionalProperties: false },
+);
+
+const InboxRef = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  channel_type: Type.String(),
+  provider: Nullable(Type.String()),
+});
+
+export const ContactInbox = Type.Object(
+  {
+    object_name: Type.Literal("contact_inbox"),
+    id: Type.String(),
+    contact_id: Type.String(),
+    source_id: Type.String({ description: "The contact's id in that channel" }),
+    hmac_verified: Type.Boolean(),
+    inbox: InboxRef,
+    created_at: Timestamp("ISO 8601"),
+  },
+  { $id: "ContactInbox" },
+);
+
+export const ContactInboxWrite = Type.Object(
+  {
+    inbox_id: IdValue,
+    source_id: Type.Optional(Nullable(Text(255, "Derived from the contact when left out (email, phone or a UUID)"))),
+    hmac_verified: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const Inbox = Type.Object({
+  object_name: Type.Literal("inbox"),
+  id: Type.String(),
+  organization_id: Type.String(),
+  name: Type.String(),
+  channel_type: Type.String(),
+  provider: Nullable(Type.String()),
+  created_at: Timestamp("ISO 8601"),
+  updated_at: Timestamp("ISO 8601"),
+});
+
+export const InboxWrite = Type.Object(
+  {
+    name: Text(1024),
+    channel_type: Type.String({ maxLength: 64, description: "Channel::Email, Channel::Api, Channel::Whatsapp, ..." }),
+    provider: Type.Optional(Nullable(Text(64))),
+  },
+  { additionalProperties: false },
+);
+
+export const InboxUpdate = Type.Object(
+  {
+    name: Type.Optional(Text(1024)),
+    channel_type: Type.Optional(Type.String({ maxLength: 64 })),
+    provider: Type.Optional(Nullable(Text(64))),
+  },
+  { additionalProperties: false },
+);
+
+const StatusEnum = StringEnum(["open", "pending", "resolved", "snoozed"] as const);
+const Person = Nullable(Type.Object({ id: Type.String(), name: Type.String() }));
+
+export const Conversation = Type.Object(
+  {
+    object_name: Type.Literal("conversation"),
+    id: Type.String(),
+    organization_id: Type.String(),
+    contact_id: Type.String(),
+    inbox: Type.Object({ id: Type.String(), name: Type.String(), channel_type: Type.String() }),
+    channel_type: Type.String(),
+    status: StatusEnum,
+    assignee: Person,
+    snoozed_until: Nullable(Timestamp("When a snoozed conversation reopens")),
+    labels: Type.Array(Type.String()),
+    last_activity_at: Timestamp("ISO 8601"),
+    created_at: Timestamp("ISO 8601"),
+    updated_at: Timestamp("ISO 8601"),
+  },
+  { $id: "Conversation" },
+);
+
+export const ConversationWrite = Type.Object(
+  {
+    contact_id: IdValue,
+    inbox_id: IdValue,
+    status: Type.Optional(StatusEnum),
+    assignee_id: Type.Optional(Type.Union([IdValue, Type.Null()])),
+    snoozed_until: Type.Optional(Nullable(Type.String({ format: "date-time" }))),
+  },
+  { additionalProperties: false },
+);
+
+export const ConversationUpdate = Type.Object(
+  {
+    status: Type.Optional(StatusEnum),
+    assignee_id: Type.Optional(Type.Union([IdValue, Type.Null()], { description: "null unassigns" })),
+    snoozed_until: Type.Optional(Nullable(Type.String({ format: "date-time" }))),
+    labels: Type.Optional(Type.Array(Text(1024), { maxItems: 1000, description: "Replaces the labels" })),
+  },
+  { additionalProperties: false },
+);
+
+const ChannelTypesQuery = Type.Array(Type.String({ maxLength: 1024 }), {
+  maxItems: 50,
+  description: "Short (whatsapp, web, email, sms, api, ...) or full (Channel::Whatsapp) names; comma list or repeated",
+});
+
+export const ConversationListQuery = Type.Object(
+  {
+    ...PageQuery,
+    contact_id: Type.Optional(Type.String({ maxLength: 20 })),
+    inbox_id: Type.Optional(Type.String({ maxLength: 20 })),
+    assignee_id: Type.Optional(Type.String({ maxLength: 20 })),
+    status: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 4 })),
+    channel_types: Type.Optional(ChannelTypesQuery),
+  },
+  { additionalProperties: false },
+);
+
+export const ContactConversationsQuery = Type.Object(
+  { ...PageQuery, channel_types: Type.Optional(ChannelTypesQuery) },
+  { additionalProperties: false },
+);
+
+export const Activity = Type.Object({
+  object_name: Type.Literal("activity"),
+  id: Type.String(),
+  contact_id: Type.String(),
+  conversation_id: Nullable(Type.String()),
+  action: Type.String({ description: "subject.verb, e.g. contact.updated, conversation.status_changed" }),
+  actor: Person,
+  details: Attributes("What changed"),
+  created_at: Timestamp("ISO 8601"),
+});
+
+export const Comment = Type.Object({
+  object_name: Type.Literal("comment"),
+  _id: Type.String({ description: "Same as id (the seed's name)" }),
+  id: Type.String(),
+  contact_id: Type.String(),
+  text: Type.String(),
+  author: Person,
+  mentions: Type.Array(Type.Object({ user_id: Type.String(), name: Type.String() })),
+  created_at: Timestamp("ISO 8601"),
+  updated_at: Timestamp("ISO 8601"),
+});
+
+export const CommentWrite = Type.Object(
+  {
+    text: Type.String({ maxLength: 100_000, description: "Mention users as [@Name](mention://user/<id>/Name)" }),
+    mentions: Type.Optional(Type.Array(Type.String({ maxLength: 20 }), { maxItems: 100, description: "User ids" })),
+  },
+  { additionalProperties: false },
+);
+
+export const ContactCommentParams = Type.Object({
+  id: Type.String({ maxLength: 64 }),
+  commentId: Type.String({ maxLength: 64 }),
 });

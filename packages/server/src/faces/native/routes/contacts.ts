@@ -3,9 +3,23 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { Core } from "../../../core/index.js";
 import { actorOf } from "../auth.js";
-import { contactInputFrom, parseId, splitList } from "../params.js";
-import { renderContact, renderList } from "../render.js";
-import { ContactList, ContactWrite, Deleted, IdParams, ListQuery, LookupQuery, SearchQuery } from "../schemas.js";
+import { contactInputFrom, idValue, parseId, splitList } from "../params.js";
+import { renderActivity, renderContact, renderContactInbox, renderList } from "../render.js";
+import {
+  Activity,
+  ContactCreate,
+  ContactInboxWrite,
+  ContactList,
+  ContactReadQuery,
+  ContactWrite,
+  Deleted,
+  IdParams,
+  ListOf,
+  ListQuery,
+  LookupQuery,
+  PageOnlyQuery,
+  SearchQuery,
+} from "../schemas.js";
 
 const tags = ["contacts"];
 const ContactRef = Type.Ref("Contact");
@@ -21,12 +35,14 @@ export function contactRoutes(app: FastifyInstance, core: Core): void {
         summary: "Create a contact",
         description:
           "A contact with only a name is valid. 409 names the contact already holding an email, phone or identifier.",
-        body: ContactWrite,
+        body: ContactCreate,
         response: { 201: ContactRef },
       },
     },
     async (request, reply) => {
-      const contact = await core.contacts.create(actorOf(request), contactInputFrom(request.body));
+      const { inbox_id, source_id, ...fields } = request.body;
+      const inbox = inbox_id === undefined ? undefined : { inboxId: idValue(inbox_id, "inbox"), sourceId: source_id };
+      const contact = await core.contacts.create(actorOf(request), contactInputFrom(fields), inbox);
       return reply.code(201).send(renderContact(contact));
     },
   );
@@ -43,8 +59,12 @@ export function contactRoutes(app: FastifyInstance, core: Core): void {
       },
     },
     async (request) => {
-      const { labels, ...query } = request.query;
-      const page = await core.contacts.list(actorOf(request), { ...query, labels: splitList(labels) });
+      const { labels, include_contact_inboxes, ...query } = request.query;
+      const page = await core.contacts.list(actorOf(request), {
+        ...query,
+        labels: splitList(labels),
+        includeContactInboxes: include_contact_inboxes,
+      });
       return renderList(page.data.map(renderContact), page.hasMore, page.nextCursor);
     },
   );
@@ -61,8 +81,12 @@ export function contactRoutes(app: FastifyInstance, core: Core): void {
       },
     },
     async (request) => {
-      const { labels, ...query } = request.query;
-      const page = await core.contacts.search(actorOf(request), { ...query, labels: splitList(labels) });
+      const { labels, include_contact_inboxes, ...query } = request.query;
+      const page = await core.contacts.search(actorOf(request), {
+        ...query,
+        labels: splitList(labels),
+        includeContactInboxes: include_contact_inboxes,
+      });
       return renderList(page.data.map(renderContact), page.hasMore);
     },
   );
@@ -86,8 +110,62 @@ export function contactRoutes(app: FastifyInstance, core: Core): void {
 
   routes.get(
     "/contacts/:id",
-    { schema: { tags, summary: "Get a contact", params: IdParams, response: { 200: ContactRef } } },
-    async (request) => renderContact(await core.contacts.get(actorOf(request), parseId(request.params.id, "contact"))),
+    {
+      schema: {
+        tags,
+        summary: "Get a contact",
+        params: IdParams,
+        querystring: ContactReadQuery,
+        response: { 200: ContactRef },
+      },
+    },
+    async (request) => {
+      const id = parseId(request.params.id, "contact");
+      const options = { includeContactInboxes: request.query.include_contact_inboxes };
+      return renderContact(await core.contacts.get(actorOf(request), id, options));
+    },
+  );
+
+  routes.post(
+    "/contacts/:id/contact_inboxes",
+    {
+      schema: {
+        tags,
+        summary: "Give a contact an identity in an inbox",
+        description:
+          "Without source_id one is derived: the email for email inboxes, the phone for SMS and WhatsApp, a UUID for API and web inboxes.",
+        params: IdParams,
+        body: ContactInboxWrite,
+        response: { 201: Type.Ref("ContactInbox") },
+      },
+    },
+    async (request, reply) => {
+      const { inbox_id, source_id, hmac_verified } = request.body;
+      const contactInbox = await core.contacts.attachToInbox(actorOf(request), parseId(request.params.id, "contact"), {
+        inboxId: idValue(inbox_id, "inbox"),
+        sourceId: source_id,
+        hmacVerified: hmac_verified,
+      });
+      return reply.code(201).send(renderContactInbox(contactInbox));
+    },
+  );
+
+  routes.get(
+    "/contacts/:id/activities",
+    {
+      schema: {
+        tags,
+        summary: "A contact's history, newest first",
+        params: IdParams,
+        querystring: PageOnlyQuery,
+        response: { 200: ListOf(Activity) },
+      },
+    },
+    async (request) => {
+      const id = parseId(request.params.id, "contact");
+      const page = await core.contacts.activities(actorOf(request), id, request.query);
+      return renderList(page.data.map(renderActivity), page.hasMore);
+    },
   );
 
   const update = {

@@ -12,9 +12,13 @@ export interface RequestSpec {
   /** Below `/v1`, starting with "/". */
   path: string;
   query?: Query;
+  /** Sent as JSON; a FormData is sent as multipart/form-data (fetch writes its boundary). */
   body?: unknown;
   options?: RequestOptions | undefined;
 }
+
+/** How a successful answer is read: parsed JSON, or the raw bytes of a download. */
+type Expect = "json" | "bytes";
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_RETRIES = 2;
@@ -23,7 +27,10 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 interface Answer {
   response: Response;
+  /** The body of JSON answers and of every failure. */
   text: string;
+  /** The body of a successful download. */
+  bytes?: ArrayBuffer;
 }
 
 export class APIClient {
@@ -54,6 +61,16 @@ export class APIClient {
 
   /** Sends one logical request, retrying as allowed, and resolves to the parsed JSON body. */
   async request<T>(spec: RequestSpec): Promise<T> {
+    return parseSuccess<T>(await this.send(spec, "json"));
+  }
+
+  /** Like `request`, for routes that answer with a file's bytes. */
+  async requestBytes(spec: RequestSpec): Promise<ArrayBuffer> {
+    const answer = await this.send(spec, "bytes");
+    return answer.bytes ?? new ArrayBuffer(0);
+  }
+
+  private async send(spec: RequestSpec, expect: Expect): Promise<Answer> {
     const options = spec.options ?? {};
     const maxRetries = checkCount(options.maxRetries ?? this.maxRetries, "maxRetries");
     const timeout = checkTimeout(options.timeout ?? this.timeout);
@@ -61,20 +78,21 @@ export class APIClient {
     // the first result instead of creating a second contact.
     const idempotencyKey = options.idempotencyKey ?? (spec.method === "POST" ? newIdempotencyKey() : undefined);
     const url = this.urlOf(spec.path, spec.query);
+    // A FormData is serialised afresh by every fetch, so a retry re-sends the whole upload.
     const init: RequestInit = {
       method: spec.method,
-      headers: this.headersOf(spec, idempotencyKey),
-      body: spec.body === undefined ? null : JSON.stringify(spec.body),
+      headers: this.headersOf(spec, idempotencyKey, expect),
+      body: spec.body === undefined ? null : isFormData(spec.body) ? spec.body : JSON.stringify(spec.body),
     };
 
     for (let retry = 0; ; retry++) {
-      const answer = await this.attempt(url, init, timeout, options.signal);
+      const answer = await this.attempt(url, init, timeout, options.signal, expect);
       let failure: ContactdError;
       let retryAfter: string | null = null;
       if (answer instanceof ContactdError) {
         failure = answer;
       } else if (answer.response.ok) {
-        return parseSuccess<T>(answer);
+        return answer;
       } else {
         failure = APIError.from(
           answer.response.status,
@@ -102,6 +120,7 @@ export class APIClient {
     init: RequestInit,
     timeout: number,
     signal: AbortSignal | undefined,
+    expect: Expect,
   ): Promise<Answer | APIConnectionError> {
     if (signal?.aborted) throw new APIUserAbortError(undefined, { cause: signal.reason });
     const controller = new AbortController();
@@ -118,6 +137,7 @@ export class APIClient {
     try {
       const response = await this.fetch(url, { ...init, signal: controller.signal });
       // Read the body under the same timer: a server that sends headers and then stalls times out too.
+      if (expect === "bytes" && response.ok) return { response, text: "", bytes: await response.arrayBuffer() };
       const text = await response.text();
       return { response, text };
     } catch (error) {
@@ -141,15 +161,20 @@ export class APIClient {
     return `${this.baseUrl}/v1${path}${search ? `?${search}` : ""}`;
   }
 
-  private headersOf(spec: RequestSpec, idempotencyKey: string | undefined): Headers {
-    const headers = new Headers({ accept: "application/json" });
-    if (spec.body !== undefined) headers.set("content-type", "application/json");
+  private headersOf(spec: RequestSpec, idempotencyKey: string | undefined, expect: Expect): Headers {
+    const headers = new Headers({ accept: expect === "bytes" ? "*/*" : "application/json" });
+    if (spec.body !== undefined && !isFormData(spec.body)) headers.set("content-type", "application/json");
     headers.set("authorization", this.authorization);
     for (const [name, value] of Object.entries(this.defaultHeaders)) headers.set(name, value);
     if (idempotencyKey !== undefined) headers.set("idempotency-key", idempotencyKey);
     for (const [name, value] of Object.entries(spec.options?.headers ?? {})) headers.set(name, value);
     return headers;
   }
+}
+
+/** A multipart body; false where the runtime has no FormData at all. */
+export function isFormData(value: unknown): value is FormData {
+  return typeof FormData !== "undefined" && value instanceof FormData;
 }
 
 function parseSuccess<T>(answer: Answer): T {

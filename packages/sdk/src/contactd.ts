@@ -1,5 +1,7 @@
 import { APIClient } from "./client.js";
 import { Contacts } from "./resources/contacts.js";
+import { Conversations } from "./resources/conversations.js";
+import { Inboxes } from "./resources/inboxes.js";
 import { Labels } from "./resources/labels.js";
 import type { ClientOptions, Me, RequestOptions } from "./types.js";
 
@@ -14,12 +16,16 @@ import type { ClientOptions, Me, RequestOptions } from "./types.js";
 export class Contactd {
   readonly contacts: Contacts;
   readonly labels: Labels;
+  readonly inboxes: Inboxes;
+  readonly conversations: Conversations;
   readonly #client: APIClient;
 
   constructor(options: ClientOptions) {
     this.#client = new APIClient(options);
     this.contacts = new Contacts(this.#client);
     this.labels = new Labels(this.#client);
+    this.inboxes = new Inboxes(this.#client);
+    this.conversations = new Conversations(this.#client);
   }
 
   get baseUrl(): string {

@@ -18,9 +18,14 @@ export {
   RateLimitError,
   UnprocessableEntityError,
 } from "./errors.js";
+export type * from "./file-types.js";
+export type * from "./linked-types.js";
 export type { PageLoader, PagePosition, PagingStyle } from "./pagination.js";
 export { Page, PagePromise } from "./pagination.js";
+export { ContactComments } from "./resources/contact-comments.js";
 export { ContactLabels } from "./resources/contact-labels.js";
 export { Contacts } from "./resources/contacts.js";
+export { Conversations } from "./resources/conversations.js";
+export { Inboxes } from "./resources/inboxes.js";
 export { Labels } from "./resources/labels.js";
 export type * from "./types.js";

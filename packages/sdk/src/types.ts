@@ -1,3 +1,5 @@
+import type { ContactInbox } from "./linked-types.js";
+
 /**
  * Wire types of the contactd native API. Field names stay snake_case exactly as the server sends
  * them, and ids are strings, so a value can be passed back to the API without translation.
@@ -31,6 +33,8 @@ export interface Contact {
   created_at: string;
   /** ISO 8601. */
   updated_at: string;
+  /** The contact's inbox identities; only when asked for with `include_contact_inboxes`. */
+  contact_inboxes?: ContactInbox[];
 }
 
 /** Fields of a new contact; all optional (a contact with only a name is valid). */
@@ -50,13 +54,17 @@ export interface ContactCreateParams {
   blocked?: boolean;
   /** Replaces the contact's labels. */
   labels?: string[];
+  /** Also gives the new contact an identity in this inbox (`contact_inboxes` of the answer). */
+  inbox_id?: ID;
+  /** The contact's id in that inbox; derived when left out (see `contacts.attachInbox`). */
+  source_id?: string | null;
 }
 
 /**
  * Only given fields change; null clears a field. Attribute hashes are shallow-merged and a key set
  * to null is removed.
  */
-export type ContactUpdateParams = ContactCreateParams;
+export type ContactUpdateParams = Omit<ContactCreateParams, "inbox_id" | "source_id">;
 
 export type ContactSortKey =
   | "name"
@@ -81,6 +89,8 @@ export interface ContactListParams {
   direction?: SortDirection;
   /** Only contacts carrying any of these labels. */
   labels?: string[] | string;
+  /** Adds `contact_inboxes` to each contact. */
+  include_contact_inboxes?: boolean;
 }
 
 export interface ContactSearchParams {
@@ -89,6 +99,8 @@ export interface ContactSearchParams {
   limit?: number;
   skip?: number;
   labels?: string[] | string;
+  /** Adds `contact_inboxes` to each contact. */
+  include_contact_inboxes?: boolean;
 }
 
 /** Exactly one unique field to look a contact up by. */

@@ -3,6 +3,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Core } from "./core/index.js";
 import { nativeFace } from "./faces/native/index.js";
+import { publicFace } from "./faces/public/index.js";
 import { registerJsonParser } from "./http/json-body.js";
 import { requestIdOf } from "./http/request-id.js";
 import { buildValidator } from "./http/validation.js";
@@ -53,7 +54,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
-  await app.register(nativeFace, { prefix: "/v1", core: options.core });
+  await app.register(nativeFace, { prefix: "/v1", core: options.core, publicUrl: options.publicUrl });
+  await app.register(publicFace, { core: options.core });
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));

@@ -1,4 +1,16 @@
-import type { APIClient } from "../client.js";
+import { type APIClient, isFormData } from "../client.js";
+import { ContactdError } from "../errors.js";
+import type { AvatarUploadParams, ContactFile, FileDeleted, FileUploadParams, UploadedImage } from "../file-types.js";
+import type {
+  Activity,
+  Comment,
+  ContactConversationsParams,
+  ContactGetParams,
+  ContactInbox,
+  ContactInboxCreateParams,
+  Conversation,
+  PageParams,
+} from "../linked-types.js";
 import { loadPage, type PageLoader, PagePromise } from "../pagination.js";
 import type {
   Contact,
@@ -12,15 +24,20 @@ import type {
   ListResponse,
   RequestOptions,
 } from "../types.js";
+import { ContactComments } from "./contact-comments.js";
 import { ContactLabels } from "./contact-labels.js";
 import { idPath } from "./ids.js";
+import { skipPaged } from "./paged.js";
 
 export class Contacts {
   /** The labels of one contact: `client.contacts.labels.add(id, ["vip"])`. */
   readonly labels: ContactLabels;
+  /** The comments on one contact: `client.contacts.comments.create(id, { text: "Called back" })`. */
+  readonly comments: ContactComments;
 
   constructor(private readonly client: APIClient) {
     this.labels = new ContactLabels(client);
+    this.comments = new ContactComments(client);
   }
 
   /** Creates a contact. Retries reuse one Idempotency-Key, so a lost response cannot create it twice. */
@@ -28,8 +45,20 @@ export class Contacts {
     return this.client.request({ method: "POST", path: "/contacts", body: params, options });
   }
 
-  async get(id: ID, options?: RequestOptions): Promise<Contact> {
-    return this.client.request({ method: "GET", path: `/contacts/${idPath(id)}`, options });
+  /** The contact; `get(id, { include_contact_inboxes: true })` adds its inbox identities. */
+  get(id: ID, options?: RequestOptions): Promise<Contact>;
+  get(id: ID, params: ContactGetParams, options?: RequestOptions): Promise<Contact>;
+  async get(id: ID, paramsOrOptions?: ContactGetParams | RequestOptions, options?: RequestOptions): Promise<Contact> {
+    // get(id, requestOptions) predates the params argument and keeps working.
+    const hasParams =
+      options !== undefined || (paramsOrOptions !== undefined && "include_contact_inboxes" in paramsOrOptions);
+    const params = hasParams ? (paramsOrOptions as ContactGetParams) : {};
+    return this.client.request({
+      method: "GET",
+      path: `/contacts/${idPath(id)}`,
+      query: { include_contact_inboxes: params.include_contact_inboxes },
+      options: hasParams ? options : (paramsOrOptions as RequestOptions | undefined),
+    });
   }
 
   /** Changes only the given fields (PATCH). */
@@ -47,12 +76,20 @@ export class Contacts {
    * follows `next_cursor`, or continues by `skip` when the first call gave `skip`.
    */
   list(params: ContactListParams = {}, options?: RequestOptions): PagePromise<Contact> {
-    const { limit, sort, direction, labels, cursor, skip } = params;
+    const { limit, sort, direction, labels, cursor, skip, include_contact_inboxes } = params;
     const loader: PageLoader<Contact> = (position) =>
       this.client.request<ListResponse<Contact>>({
         method: "GET",
         path: "/contacts",
-        query: { limit, sort, direction, labels, cursor: position.cursor, skip: position.skip },
+        query: {
+          limit,
+          sort,
+          direction,
+          labels,
+          include_contact_inboxes,
+          cursor: position.cursor,
+          skip: position.skip,
+        },
         options,
       });
     return new PagePromise(loadPage(loader, skip === undefined ? "cursor" : "skip", { cursor, skip }));
@@ -60,12 +97,13 @@ export class Contacts {
 
   /** Case-insensitive substring search, best matches first; pages by skip (search has no cursor). */
   search(query: string | ContactSearchParams, options?: RequestOptions): PagePromise<Contact> {
-    const { q, limit, labels, skip } = typeof query === "string" ? ({ q: query } as ContactSearchParams) : query;
+    const { q, limit, labels, skip, include_contact_inboxes } =
+      typeof query === "string" ? ({ q: query } as ContactSearchParams) : query;
     const loader: PageLoader<Contact> = (position) =>
       this.client.request<ListResponse<Contact>>({
         method: "GET",
         path: "/contacts/search",
-        query: { q, limit, labels, skip: position.skip },
+        query: { q, limit, labels, include_contact_inboxes, skip: position.skip },
         options,
       });
     return new PagePromise(loadPage(loader, "skip", { skip }));
@@ -81,4 +119,148 @@ export class Contacts {
       options,
     });
   }
+
+  // ---- Linked records -------------------------------------------------------------------------
+
+  /**
+   * Gives the contact an identity in an inbox. Without `source_id` one is derived from the channel;
+   * ConflictError when another contact already has that source id in the inbox.
+   */
+  async attachInbox(contactId: ID, params: ContactInboxCreateParams, options?: RequestOptions): Promise<ContactInbox> {
+    return this.client.request({
+      method: "POST",
+      path: `/contacts/${idPath(contactId)}/contact_inboxes`,
+      body: params,
+      options,
+    });
+  }
+
+  /**
+   * The contact's conversations, newest activity first, optionally only in some channels:
+   * `getConversations(id, { channelTypes: "whatsapp,web" })`. Pages by skip.
+   */
+  getConversations(
+    contactId: ID,
+    params: ContactConversationsParams = {},
+    options?: RequestOptions,
+  ): PagePromise<Conversation> {
+    const { channelTypes, channel_types, limit, skip } = params;
+    const query = { channel_types: channelTypes ?? channel_types, limit, skip };
+    return skipPaged(this.client, () => `/contacts/${idPath(contactId)}/conversations`, query, options);
+  }
+
+  /** The contact's comments, newest first (same as `comments.list`). */
+  getComments(contactId: ID, params: PageParams = {}, options?: RequestOptions): PagePromise<Comment> {
+    return this.comments.list(contactId, params, options);
+  }
+
+  /**
+   * The activity log of a CONVERSATION (takes a conversation id, as the seed SDK's method did),
+   * newest first; same as `conversations.activities`. A contact's own history is `getHistory`.
+   */
+  getActivities(conversationId: ID, params: PageParams = {}, options?: RequestOptions): PagePromise<Activity> {
+    const { limit, skip } = params;
+    const path = () => `/conversations/${idPath(conversationId)}/activities`;
+    return skipPaged(this.client, path, { limit, skip }, options);
+  }
+
+  /**
+   * The contact's own history, newest first: contact.created, contact.updated (with
+   * `details.changes`), contact.labels_changed, comment.created, ... Conversation entries are in
+   * `getActivities(conversationId)`.
+   */
+  getHistory(contactId: ID, params: PageParams = {}, options?: RequestOptions): PagePromise<Activity> {
+    const { limit, skip } = params;
+    return skipPaged(this.client, () => `/contacts/${idPath(contactId)}/activities`, { limit, skip }, options);
+  }
+
+  // ---- Files and avatars ----------------------------------------------------------------------
+
+  /** The contact's files, newest first; pages by skip. */
+  getFiles(contactId: ID, params: PageParams = {}, options?: RequestOptions): PagePromise<ContactFile> {
+    const { limit, skip } = params;
+    return skipPaged(this.client, () => `/contacts/${idPath(contactId)}/files`, { limit, skip }, options);
+  }
+
+  /**
+   * Attaches a file to the contact (multipart). The server judges its type from the bytes. Retries
+   * reuse one Idempotency-Key, so a lost response cannot attach it twice.
+   */
+  async uploadFile(
+    contactId: ID,
+    file: Blob,
+    params: FileUploadParams = {},
+    options?: RequestOptions,
+  ): Promise<ContactFile> {
+    return this.client.request({
+      method: "POST",
+      path: `/contacts/${idPath(contactId)}/files`,
+      body: fileForm(file, params.filename),
+      options,
+    });
+  }
+
+  /** A file's bytes. */
+  async downloadFile(contactId: ID, fileId: ID, options?: RequestOptions): Promise<ArrayBuffer> {
+    return this.client.requestBytes({
+      method: "GET",
+      path: `/contacts/${idPath(contactId)}/files/${idPath(fileId)}/download`,
+      options,
+    });
+  }
+
+  /** Deletes a file; its uploader or an administrator may (others get PermissionDeniedError). */
+  async deleteFile(contactId: ID, fileId: ID, options?: RequestOptions): Promise<FileDeleted> {
+    return this.client.request({
+      method: "DELETE",
+      path: `/contacts/${idPath(contactId)}/files/${idPath(fileId)}`,
+      options,
+    });
+  }
+
+  /**
+   * `uploadAvatar(formData)` (the seed SDK's form): stores the image in the form's `file` field and
+   * resolves to its public `url`, which can then be put in any contact's `avatar_url`.
+   * `uploadAvatar(contactId, file)`: makes the image that contact's avatar and resolves to the contact.
+   * PNG, JPEG, WebP or GIF only, judged by the bytes (an APIError with status 415 otherwise).
+   */
+  uploadAvatar(formData: FormData, options?: RequestOptions): Promise<UploadedImage>;
+  uploadAvatar(contactId: ID, file: Blob, params?: AvatarUploadParams, options?: RequestOptions): Promise<Contact>;
+  async uploadAvatar(
+    target: FormData | ID,
+    fileOrOptions?: Blob | RequestOptions,
+    params: AvatarUploadParams = {},
+    options?: RequestOptions,
+  ): Promise<UploadedImage | Contact> {
+    if (isFormData(target)) {
+      return this.client.request({
+        method: "POST",
+        path: "/uploads",
+        body: target,
+        options: fileOrOptions as RequestOptions | undefined,
+      });
+    }
+    return this.client.request({
+      method: "PUT",
+      path: `/contacts/${idPath(target)}/avatar`,
+      body: fileForm(fileOrOptions as Blob, params.filename),
+      options,
+    });
+  }
+
+  /** Clears the contact's avatar_url (and deletes the image if it was uploaded). */
+  async deleteAvatar(contactId: ID, options?: RequestOptions): Promise<Contact> {
+    return this.client.request({ method: "DELETE", path: `/contacts/${idPath(contactId)}/avatar`, options });
+  }
+}
+
+/** A one-file multipart form, the file in the part named `file` as the server expects. */
+function fileForm(file: Blob, filename: string | undefined): FormData {
+  if (typeof Blob === "undefined" || !(file instanceof Blob)) {
+    throw new ContactdError("Expected the file as a Blob or File");
+  }
+  const form = new FormData();
+  if (filename === undefined) form.append("file", file);
+  else form.append("file", file, filename);
+  return form;
 }

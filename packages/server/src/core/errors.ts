@@ -14,7 +14,9 @@ export abstract class DomainError extends Error {
     | "forbidden"
     | "unauthenticated"
     | "precondition_failed"
-    | "bad_request";
+    | "bad_request"
+    | "too_large"
+    | "unsupported_media_type";
   constructor(
     readonly code: string,
     message: string,
@@ -65,6 +67,29 @@ export class AuthenticationError extends DomainError {
   readonly kind = "unauthenticated";
   constructor(message = "Missing or invalid credentials") {
     super("unauthenticated", message);
+  }
+}
+
+/** An upload past its size limit. */
+export class TooLargeError extends DomainError {
+  readonly kind = "too_large";
+  constructor(
+    readonly field: string,
+    readonly maxBytes: number,
+  ) {
+    super("payload_too_large", `${field}: must be at most ${maxBytes} bytes`);
+  }
+}
+
+/** Content of a kind this operation does not take (judged from the bytes, not from a header). */
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly kind = "unsupported_media_type";
+  constructor(
+    code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(code, message);
   }
 }
 

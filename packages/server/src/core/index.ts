@@ -2,6 +2,10 @@ import { type ActivityPageInput, contactActivities, conversationActivities } fro
 import type { Actor } from "./actor.js";
 import { authenticate } from "./auth/authenticate.js";
 import { createApiKey, createUser, listApiKeys, listUsers, revokeApiKey, whoAmI } from "./auth/keys.js";
+import { removeContactAvatar } from "./avatars/remove.js";
+import { serveAvatar } from "./avatars/serve.js";
+import { setContactAvatar } from "./avatars/set.js";
+import { uploadImage } from "./avatars/upload.js";
 import { listComments } from "./comments/list.js";
 import { type CommentInput, createComment, deleteComment, updateComment } from "./comments/write.js";
 import type { ContactInput } from "./contacts/contact.js";
@@ -16,6 +20,11 @@ import { type ConversationInput, createConversation } from "./conversations/crea
 import { type ConversationListInput, getConversation, listConversations } from "./conversations/list.js";
 import { type ConversationPatch, updateConversationState } from "./conversations/update.js";
 import type { CoreDeps } from "./deps.js";
+import { deleteFile } from "./files/delete.js";
+import { downloadFile } from "./files/download.js";
+import type { FilePageInput, IncomingFile } from "./files/file.js";
+import { getFile, listFiles } from "./files/list.js";
+import { uploadFile } from "./files/upload.js";
 import { claimIdempotency, finishIdempotency } from "./idempotency/replay.js";
 import { type AttachInput, attachContactToInbox } from "./inboxes/contact-inbox.js";
 import { createInbox, deleteInbox, getInbox, type InboxInput, listInboxes, updateInbox } from "./inboxes/manage.js";
@@ -83,6 +92,24 @@ export function createCore(deps: CoreDeps) {
       add: (actor: Actor, contactId: number, names: string[]) => addLabelsToContact(deps, actor, contactId, names),
       remove: (actor: Actor, contactId: number, names: string[]) =>
         removeLabelsFromContact(deps, actor, contactId, names),
+    },
+    files: {
+      /** Largest file accepted, in bytes. */
+      maxBytes: deps.settings.maxFileBytes,
+      upload: (actor: Actor, contactId: number, file: IncomingFile) => uploadFile(deps, actor, contactId, file),
+      list: (actor: Actor, contactId: number, input: FilePageInput) => listFiles(deps, actor, contactId, input),
+      get: (actor: Actor, contactId: number, id: number) => getFile(deps, actor, contactId, id),
+      download: (actor: Actor, contactId: number, id: number) => downloadFile(deps, actor, contactId, id),
+      delete: (actor: Actor, contactId: number, id: number) => deleteFile(deps, actor, contactId, id),
+    },
+    avatars: {
+      /** Largest image accepted, in bytes. */
+      maxBytes: deps.settings.maxAvatarBytes,
+      set: (actor: Actor, contactId: number, file: IncomingFile) => setContactAvatar(deps, actor, contactId, file),
+      remove: (actor: Actor, contactId: number) => removeContactAvatar(deps, actor, contactId),
+      upload: (actor: Actor, file: IncomingFile) => uploadImage(deps, actor, file),
+      /** Public: no actor, the key is the capability. */
+      serve: (key: string) => serveAvatar(deps, key),
     },
     idempotency: {
       claim: (actor: Actor, key: string, fingerprint: string) => claimIdempotency(deps, actor, key, fingerprint),

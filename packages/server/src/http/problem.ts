@@ -27,6 +27,8 @@ const DOMAIN_STATUS = {
   forbidden: [403, "permission_error"],
   unauthenticated: [401, "authentication_error"],
   precondition_failed: [412, "conflict_error"],
+  too_large: [413, "invalid_request_error"],
+  unsupported_media_type: [415, "invalid_request_error"],
 } as const;
 
 export function toProblem(error: unknown): Problem {

@@ -10,10 +10,13 @@ import { conversationRoutes } from "./routes/conversations.js";
 import { inboxRoutes } from "./routes/inboxes.js";
 import { labelRoutes } from "./routes/labels.js";
 import { Contact, ContactInbox, ErrorBody } from "./schemas.js";
+import { uploadScope } from "./uploads.js";
+import { baseUrlFrom } from "./urls.js";
 
 /** The native REST API, mounted at /v1. */
-export async function nativeFace(app: FastifyInstance, options: { core: Core }): Promise<void> {
+export async function nativeFace(app: FastifyInstance, options: { core: Core; publicUrl?: string }): Promise<void> {
   const { core } = options;
+  const base = baseUrlFrom(options.publicUrl);
   app.addSchema(ContactInbox);
   app.addSchema(Contact);
   app.addSchema(ErrorBody);
@@ -39,10 +42,11 @@ export async function nativeFace(app: FastifyInstance, options: { core: Core }):
     request.actor = await authenticateRequest(core, request);
   });
   registerIdempotency(app, core);
-  contactRoutes(app, core);
+  contactRoutes(app, core, base);
   labelRoutes(app, core);
   inboxRoutes(app, core);
   conversationRoutes(app, core);
   commentRoutes(app, core);
   accountRoutes(app, core);
+  app.register(uploadScope, { core, base });
 }

@@ -6,12 +6,14 @@ import type { Conversation } from "../../core/conversations/conversation.js";
 import type { ContactInbox } from "../../core/inboxes/contact-inbox.js";
 import type { Inbox } from "../../core/inboxes/inbox.js";
 import type { Label } from "../../core/labels/list.js";
+import { absoluteUrl } from "./urls.js";
 
 /** Domain objects in the native wire format: snake_case, string ids, ISO 8601 times. */
 
 const iso = (date: Date | null) => (date === null ? null : date.toISOString());
 
-export function renderContact(contact: Contact) {
+/** `base` is the public origin: an uploaded avatar is stored as a path and handed out as an absolute URL. */
+export function renderContact(contact: Contact, base: string) {
   return {
     object_name: "contact" as const,
     id: String(contact.id),
@@ -22,7 +24,7 @@ export function renderContact(contact: Contact) {
     phone_number: contact.phoneNumber,
     phone_number_raw: contact.phoneRaw,
     identifier: contact.identifier,
-    avatar_url: contact.avatarUrl,
+    avatar_url: absoluteUrl(base, contact.avatarUrl),
     additional_attributes: contact.additionalAttributes,
     custom_attributes: contact.customAttributes,
     blocked: contact.blocked,

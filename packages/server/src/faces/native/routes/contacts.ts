@@ -20,11 +20,12 @@ import {
   PageOnlyQuery,
   SearchQuery,
 } from "../schemas.js";
+import type { BaseUrl } from "../urls.js";
 
 const tags = ["contacts"];
 const ContactRef = Type.Ref("Contact");
 
-export function contactRoutes(app: FastifyInstance, core: Core): void {
+export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
 
   routes.post(
@@ -43,7 +44,7 @@ export function contactRoutes(app: FastifyInstance, core: Core): void {
       const { inbox_id, source_id, ...fields } = request.body;
       const inbox = inbox_id === undefined ? undefined : { inboxId: idValue(inbox_id, "inbox"), sourceId: source_id };
       const contact = await core.contacts.create(actorOf(request), contactInputFrom(fields), inbox);
-      return reply.code(201).send(renderContact(contact));
+      return reply.code(201).send(renderContact(contact, base(request)));
     },
   );
 
@@ -65,7 +66,12 @@ export function contactRoutes(app: FastifyInstance, core: Core): void {
         labels: splitList(labels),
         includeContactInboxes: include_contact_inboxes,
       });
-      return renderList(page.data.map(renderContact), page.hasMore, page.nextCursor);
+      const origin = base(request);
+      return renderList(
+        page.data.map((contact) => renderContact(contact, origin)),
+        page.hasMore,
+        page.nextCursor,
+      );
     },
   );
 
@@ -87,7 +93,11 @@ export function contactRoutes(app: FastifyInstance, core: Core): void {
         labels: splitList(labels),
         includeContactInboxes: include_contact_inboxes,
       });
-      return renderList(page.data.map(renderContact), page.hasMore);
+      const origin = base(request);
+      return renderList(
+        page.data.map((contact) => renderContact(contact, origin)),
+        page.hasMore,
+      );
     },
   );
 
@@ -104,7 +114,7 @@ export function contactRoutes(app: FastifyInstance, core: Core): void {
     async (request) => {
       const { email, phone_number, identifier } = request.query;
       const contact = await core.contacts.lookup(actorOf(request), { email, phoneNumber: phone_number, identifier });
-      return renderContact(contact);
+      return renderContact(contact, base(request));
     },
   );
 
@@ -122,7 +132,7 @@ export function contactRoutes(app: FastifyInstance, core: Core): void {
     async (request) => {
       const id = parseId(request.params.id, "contact");
       const options = { includeContactInboxes: request.query.include_contact_inboxes };
-      return renderContact(await core.contacts.get(actorOf(request), id, options));
+      return renderContact(await core.contacts.get(actorOf(request), id, options), base(request));
     },
   );
 
@@ -181,7 +191,8 @@ export function contactRoutes(app: FastifyInstance, core: Core): void {
   for (const method of ["patch", "put"] as const) {
     routes[method]("/contacts/:id", update, async (request) => {
       const id = parseId(request.params.id, "contact");
-      return renderContact(await core.contacts.update(actorOf(request), id, contactInputFrom(request.body ?? {})));
+      const contact = await core.contacts.update(actorOf(request), id, contactInputFrom(request.body ?? {}));
+      return renderContact(contact, base(request));
     });
   }
 

@@ -1,0 +1,25 @@
+import type { APIClient, Query } from "../client.js";
+import { loadPage, type PageLoader, PagePromise } from "../pagination.js";
+import type { ListResponse, RequestOptions } from "../types.js";
+
+/**
+ * A GET listing that pages by limit + skip only (the server sends no cursor): every page asks
+ * with the same query, and auto-pagination adds the rows seen to `skip`. The path is built per
+ * request, so a bad id rejects the returned promise instead of throwing at the call.
+ */
+export function skipPaged<T>(
+  client: APIClient,
+  path: () => string,
+  query: Query & { skip?: number | undefined },
+  options: RequestOptions | undefined,
+): PagePromise<T> {
+  const { skip, ...filters } = query;
+  const loader: PageLoader<T> = async (position) =>
+    client.request<ListResponse<T>>({
+      method: "GET",
+      path: path(),
+      query: { ...filters, skip: position.skip },
+      options,
+    });
+  return new PagePromise(loadPage(loader, "skip", { skip }));
+}

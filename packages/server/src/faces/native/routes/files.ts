@@ -1,0 +1,167 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import type { ContactFile } from "../../../core/files/file.js";
+import type { Core } from "../../../core/index.js";
+import { actorOf } from "../auth.js";
+import { parseId } from "../params.js";
+import { renderList } from "../render.js";
+import { Deleted, IdParams, ListOf } from "../schemas.js";
+import { multipartOnly, withUploadedFile } from "../uploads.js";
+import type { BaseUrl } from "../urls.js";
+
+const tags = ["files"];
+
+const FileParams = Type.Object({ id: Type.String({ maxLength: 64 }), fileId: Type.String({ maxLength: 64 }) });
+
+const FileBody = Type.Object({
+  object_name: Type.Literal("file"),
+  _id: Type.String({ description: "Same as id (the seed SDK's name)" }),
+  id: Type.String(),
+  contact_id: Type.String(),
+  name: Type.String({ description: "Sanitised file name" }),
+  url: Type.String({ description: "Absolute download URL (needs the same credentials)" }),
+  size: Type.Integer({ description: "Bytes" }),
+  content_type: Type.String({ description: "Sniffed from the content, not taken from the upload" }),
+  sha256: Type.String(),
+  uploaded_by: Type.Union([Type.String(), Type.Null()], { description: "User id; null once that user is deleted" }),
+  created_at: Type.String({ format: "date-time" }),
+});
+
+const FilePageQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: "1 to 200, default 50" })),
+    skip: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
+const UPLOAD_HELP =
+  "multipart/form-data with the file in a part named `file`. Its content type is sniffed from the bytes. " +
+  "413 past the size limit (CONTACTD_MAX_FILE_SIZE); nothing is kept from a failed upload.";
+
+export function fileRoutes(app: FastifyInstance, core: Core, base: BaseUrl): void {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+  const render = (file: ContactFile, origin: string) => renderFile(file, `${origin}${app.prefix}`);
+
+  routes.post(
+    "/contacts/:id/files",
+    {
+      preParsing: multipartOnly,
+      schema: {
+        tags,
+        summary: "Attach a file to a contact",
+        description: UPLOAD_HELP,
+        params: IdParams,
+        response: { 201: FileBody },
+      },
+    },
+    async (request, reply) => {
+      const contactId = parseId(request.params.id, "contact");
+      const file = await withUploadedFile(request, core.files.maxBytes, (incoming) =>
+        core.files.upload(actorOf(request), contactId, incoming),
+      );
+      return reply.code(201).send(render(file, base(request)));
+    },
+  );
+
+  routes.get(
+    "/contacts/:id/files",
+    {
+      schema: {
+        tags,
+        summary: "A contact's files, newest first",
+        params: IdParams,
+        querystring: FilePageQuery,
+        response: { 200: ListOf(FileBody) },
+      },
+    },
+    async (request) => {
+      const page = await core.files.list(actorOf(request), parseId(request.params.id, "contact"), request.query);
+      const origin = base(request);
+      return renderList(
+        page.data.map((file) => render(file, origin)),
+        page.hasMore,
+      );
+    },
+  );
+
+  routes.get(
+    "/contacts/:id/files/:fileId",
+    { schema: { tags, summary: "One file's details", params: FileParams, response: { 200: FileBody } } },
+    async (request) => {
+      const { contactId, fileId } = fileIds(request.params);
+      return render(await core.files.get(actorOf(request), contactId, fileId), base(request));
+    },
+  );
+
+  routes.get(
+    "/contacts/:id/files/:fileId/download",
+    {
+      schema: {
+        tags,
+        summary: "A file's bytes",
+        description: "Streamed as an attachment with the stored content type; browsers are told not to sniff it.",
+        params: FileParams,
+      },
+    },
+    async (request, reply) => {
+      const { contactId, fileId } = fileIds(request.params);
+      const { file, stream } = await core.files.download(actorOf(request), contactId, fileId);
+      return reply
+        .header("content-type", file.contentType)
+        .header("content-length", String(file.size))
+        .header("content-disposition", attachment(file.name))
+        .header("x-content-type-options", "nosniff")
+        .header("content-security-policy", "default-src 'none'; sandbox")
+        .header("cache-control", "private, no-cache")
+        .send(stream);
+    },
+  );
+
+  routes.delete(
+    "/contacts/:id/files/:fileId",
+    {
+      schema: {
+        tags,
+        summary: "Delete a file (its uploader or an administrator)",
+        params: FileParams,
+        response: { 200: Deleted },
+      },
+    },
+    async (request) => {
+      const { contactId, fileId } = fileIds(request.params);
+      await core.files.delete(actorOf(request), contactId, fileId);
+      return { object_name: "file", id: String(fileId), deleted: true as const };
+    },
+  );
+}
+
+function fileIds(params: { id: string; fileId: string }): { contactId: number; fileId: number } {
+  return { contactId: parseId(params.id, "contact"), fileId: parseId(params.fileId, "file") };
+}
+
+/** `base` is the absolute URL of this face's root, e.g. https://contacts.example.com/v1. */
+export function renderFile(file: ContactFile, base: string) {
+  const id = String(file.id);
+  return {
+    object_name: "file" as const,
+    _id: id,
+    id,
+    contact_id: String(file.contactId),
+    name: file.name,
+    url: `${base}/contacts/${file.contactId}/files/${id}/download`,
+    size: file.size,
+    content_type: file.contentType,
+    sha256: file.sha256,
+    uploaded_by: file.uploadedBy === null ? null : String(file.uploadedBy),
+    created_at: file.createdAt.toISOString(),
+  };
+}
+
+/** Content-Disposition with an ASCII fallback and the exact name in RFC 8187 encoding. */
+export function attachment(name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, "_");
+  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}

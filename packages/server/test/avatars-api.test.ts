@@ -378,3 +378,24 @@ describe("with CONTACTD_PUBLIC_URL", () => {
     }
   });
 });
+
+describe("an avatar_url written over an uploaded avatar", () => {
+  it("releases the uploaded image: public URL, row and bytes", async () => {
+    const contactId = await newContact();
+    const uploaded = await putAvatar(contactId, IMAGES["image/png"]);
+    expect(uploaded.status).toBe(200);
+    const publicUrl = uploaded.body.avatar_url as string;
+    expect(publicUrl).toMatch(AVATAR_URL);
+    const key = publicUrl.split("/").pop() as string;
+    expect(await avatarRows()).toContain(key);
+
+    const linked = await api("PATCH", `/v1/contacts/${contactId}`, { avatar_url: "https://cdn.example.com/face.png" });
+    expect(linked.body.avatar_url).toBe("https://cdn.example.com/face.png");
+    expect((await fetchPublic(publicUrl)).status).toBe(404);
+    expect(await avatarRows()).not.toContain(key);
+    expect((await avatarBlobs()).some((path) => path.endsWith(key))).toBe(false);
+
+    const unrelated = await api("PATCH", `/v1/contacts/${contactId}`, { name: "Renamed" });
+    expect(unrelated.body.avatar_url).toBe("https://cdn.example.com/face.png");
+  });
+});

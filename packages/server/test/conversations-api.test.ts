@@ -77,7 +77,10 @@ describe("conversations and their activity log", () => {
       "conversation.status_changed",
       "conversation.created",
     ]);
-    expect(log[4]).toMatchObject({ actor: { id: String(agent.userId) }, details: { from: null, to: agent.userId } });
+    expect(log[4]).toMatchObject({
+      actor: { id: String(agent.userId) },
+      details: { from: null, to: String(agent.userId) },
+    });
     expect(log[5].details).toEqual({ from: "open", to: "pending" });
     expect(log[1].actor.id).toBe(String(admin.userId));
 

@@ -108,7 +108,7 @@ describe("inboxes and contact inboxes", () => {
     const contact = (await api("POST", "/v1/contacts", { name: "Hist", inbox_id: inboxes.web })).body;
     const history = (await api("GET", `/v1/contacts/${contact.id}/activities`)).body.data;
     expect(history.map((a: { action: string }) => a.action)).toEqual(["contact_inbox.created", "contact.created"]);
-    expect(history[0].details).toMatchObject({ inbox_id: Number(inboxes.web), channel_type: "Channel::WebWidget" });
+    expect(history[0].details).toMatchObject({ inbox_id: inboxes.web, channel_type: "Channel::WebWidget" });
   });
 
   it("deletes an inbox with its identities", async () => {

@@ -58,3 +58,7 @@ export async function setContactAvatarColumns(
     UPDATE contacts SET avatar_key = ${avatar.key}, avatar_url = ${avatar.url}, updated_at = now()
     WHERE account_id = ${accountId} AND id = ${contactId}`);
 }
+
+export async function clearContactAvatarKey(db: Queryable, accountId: number, contactId: number): Promise<void> {
+  await db.execute(sql`UPDATE contacts SET avatar_key = NULL WHERE account_id = ${accountId} AND id = ${contactId}`);
+}

@@ -47,7 +47,12 @@ export async function createComment(
     const id = await insertComment(tx, actor.accountId, { contactId, authorId: actor.userId, text });
     await replaceMentions(tx, actor.accountId, id, mentions);
     await insertActivities(tx, actor.accountId, [
-      { contactId, action: "comment.created", actorId: actor.userId, details: { comment_id: id, mentions } },
+      {
+        contactId,
+        action: "comment.created",
+        actorId: actor.userId,
+        details: { comment_id: String(id), mentions: mentions.map(String) },
+      },
     ]);
     return toComment((await findComment(tx, actor.accountId, contactId, id)) as CommentRow);
   });
@@ -67,7 +72,12 @@ export async function updateComment(
     await updateCommentText(tx, actor.accountId, commentId, text);
     await replaceMentions(tx, actor.accountId, commentId, mentions);
     await insertActivities(tx, actor.accountId, [
-      { contactId, action: "comment.updated", actorId: actor.userId, details: { comment_id: current.id, mentions } },
+      {
+        contactId,
+        action: "comment.updated",
+        actorId: actor.userId,
+        details: { comment_id: String(current.id), mentions: mentions.map(String) },
+      },
     ]);
     return toComment((await findComment(tx, actor.accountId, contactId, commentId)) as CommentRow);
   });
@@ -78,7 +88,7 @@ export async function deleteComment(deps: CoreDeps, actor: Actor, contactId: num
     await ownComment(tx, actor, contactId, commentId);
     await deleteCommentRow(tx, actor.accountId, commentId);
     await insertActivities(tx, actor.accountId, [
-      { contactId, action: "comment.deleted", actorId: actor.userId, details: { comment_id: commentId } },
+      { contactId, action: "comment.deleted", actorId: actor.userId, details: { comment_id: String(commentId) } },
     ]);
   });
 }

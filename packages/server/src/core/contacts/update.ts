@@ -1,9 +1,13 @@
 import { insertActivities, type NewActivity } from "../../store/activities.js";
+import { clearContactAvatarKey, contactAvatar, deleteAvatarRow } from "../../store/avatars.js";
 import { findContact, updateContactColumns } from "../../store/contacts.js";
+import type { Queryable } from "../../store/database.js";
 import { contactChanges, labelChanges } from "../activities/changes.js";
 import type { Actor } from "../actor.js";
+import { avatarBlobKey } from "../avatars/avatar.js";
 import type { CoreDeps } from "../deps.js";
 import { NotFoundError } from "../errors.js";
+import { deleteBlobs } from "../files/blobs.js";
 import { replaceLabelLinks } from "../labels/links.js";
 import type { Contact, ContactColumns, ContactInput } from "./contact.js";
 import { columnsForUpdatedContact, columnsOf, prepareContactPatch } from "./prepare.js";
@@ -12,18 +16,33 @@ import { withContactUniqueness } from "./uniqueness.js";
 export async function updateContact(deps: CoreDeps, actor: Actor, id: number, input: ContactInput): Promise<Contact> {
   const patch = prepareContactPatch(input, deps.settings);
   const values = { email: patch.email, phoneE164: patch.phone?.e164, identifier: patch.identifier };
-  return withContactUniqueness(deps.db, actor.accountId, values, () =>
+  let releasedAvatar: string | null = null;
+  const contact = await withContactUniqueness(deps.db, actor.accountId, values, () =>
     deps.db.transaction(async (tx) => {
       // The row lock makes read-merge-write of the attribute hashes safe against concurrent updates.
       const current = await findContact(tx, actor.accountId, id, { forUpdate: true });
       if (!current) throw new NotFoundError("contact");
       const columns = columnsForUpdatedContact(current, patch);
       await updateContactColumns(tx, actor.accountId, id, columns);
+      // A new avatar_url replaces an uploaded avatar: its row goes now, its bytes after commit.
+      if (patch.avatarUrl !== undefined && columns.avatarUrl !== current.avatarUrl) {
+        releasedAvatar = await releaseUploadedAvatar(tx, actor.accountId, id);
+      }
       if (patch.labels) await replaceLabelLinks(tx, actor.accountId, id, patch.labels);
       await insertActivities(tx, actor.accountId, historyOf(actor, current, columns, patch.labels));
       return (await findContact(tx, actor.accountId, id)) as Contact;
     }),
   );
+  if (releasedAvatar) await deleteBlobs(deps.blobs, [avatarBlobKey(releasedAvatar)]);
+  return contact;
+}
+
+async function releaseUploadedAvatar(tx: Queryable, accountId: number, contactId: number): Promise<string | null> {
+  const avatar = await contactAvatar(tx, accountId, contactId);
+  if (!avatar?.avatarKey) return null;
+  await clearContactAvatarKey(tx, accountId, contactId);
+  await deleteAvatarRow(tx, accountId, avatar.avatarKey);
+  return avatar.avatarKey;
 }
 
 /** What an update did, for the contact's history: changed fields and label moves, if any. */

@@ -50,7 +50,7 @@ export async function createConversation(
         conversationId: id,
         action: "conversation.created",
         actorId: actor.userId,
-        details: { inbox_id: input.inboxId, status: initial },
+        details: { inbox_id: String(input.inboxId), status: initial },
       },
     ];
     if (input.assigneeId) {
@@ -59,7 +59,7 @@ export async function createConversation(
         conversationId: id,
         action: "conversation.assigned",
         actorId: actor.userId,
-        details: { from: null, to: input.assigneeId },
+        details: { from: null, to: String(input.assigneeId) },
       });
     }
     await insertActivities(tx, actor.accountId, entries);

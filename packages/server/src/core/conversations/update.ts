@@ -72,7 +72,8 @@ function changesOf(
     entries.push(entry("conversation.status_changed", { from: current.status, to: next.status }));
   }
   if (next.assigneeId !== current.assignee_id) {
-    entries.push(entry("conversation.assigned", { from: current.assignee_id, to: next.assigneeId }));
+    const asText = (id: number | null) => (id === null ? null : String(id));
+    entries.push(entry("conversation.assigned", { from: asText(current.assignee_id), to: asText(next.assigneeId) }));
   }
   const moved = labels ? labelChanges(current.labels, labels) : { added: [], removed: [] };
   if (moved.added.length + moved.removed.length > 0) entries.push(entry("conversation.labels_changed", moved));

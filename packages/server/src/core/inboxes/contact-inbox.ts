@@ -78,7 +78,7 @@ export async function attachInTransaction(
       contactId: contact.id,
       action: "contact_inbox.created",
       actorId: actor.userId,
-      details: { inbox_id: inbox.id, channel_type: inbox.channel_type, source_id: sourceId },
+      details: { inbox_id: String(inbox.id), channel_type: inbox.channel_type, source_id: sourceId },
     },
   ]);
   return toContactInbox((await findContactInbox(tx, actor.accountId, id)) as ContactInboxRow);

@@ -1,10 +1,10 @@
-import { insertActivities } from "../../store/activities.js";
 import { contactAvatar, deleteAvatarRow, setContactAvatarColumns } from "../../store/avatars.js";
 import { findContact } from "../../store/contacts.js";
 import type { Actor } from "../actor.js";
 import type { Contact } from "../contacts/contact.js";
 import type { CoreDeps } from "../deps.js";
 import { NotFoundError } from "../errors.js";
+import { recordChanges } from "../events/record.js";
 import { deleteBlobs } from "../files/blobs.js";
 import { avatarBlobKey } from "./avatar.js";
 
@@ -16,7 +16,7 @@ export async function removeContactAvatar(deps: CoreDeps, actor: Actor, contactI
     if (before && (before.avatarKey !== null || before.avatarUrl !== null)) {
       await setContactAvatarColumns(tx, actor.accountId, contactId, { key: null, url: null });
       if (before.avatarKey) await deleteAvatarRow(tx, actor.accountId, before.avatarKey);
-      await insertActivities(tx, actor.accountId, [
+      await recordChanges(tx, actor.accountId, [
         {
           contactId,
           action: "avatar.changed",

@@ -1,4 +1,3 @@
-import { insertActivities } from "../../store/activities.js";
 import { contactAvatar, deleteAvatarRow, insertAvatar, setContactAvatarColumns } from "../../store/avatars.js";
 import { findContact } from "../../store/contacts.js";
 import { contactExists } from "../../store/files.js";
@@ -6,6 +5,7 @@ import type { Actor } from "../actor.js";
 import type { Contact } from "../contacts/contact.js";
 import type { CoreDeps } from "../deps.js";
 import { NotFoundError } from "../errors.js";
+import { recordChanges } from "../events/record.js";
 import { deleteBlobs, keepIfWritten } from "../files/blobs.js";
 import type { IncomingFile } from "../files/file.js";
 import { avatarBlobKey, avatarPath, newAvatarKey, stageImage } from "./avatar.js";
@@ -34,7 +34,7 @@ export async function setContactAvatar(
       await insertAvatar(tx, actor.accountId, { key, contentType, size: staged.size, sha256: staged.sha256 });
       await setContactAvatarColumns(tx, actor.accountId, contactId, { key, url: path });
       if (before?.avatarKey) await deleteAvatarRow(tx, actor.accountId, before.avatarKey);
-      await insertActivities(tx, actor.accountId, [
+      await recordChanges(tx, actor.accountId, [
         {
           contactId,
           action: "avatar.changed",

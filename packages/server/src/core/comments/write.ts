@@ -1,4 +1,3 @@
-import { insertActivities } from "../../store/activities.js";
 import {
   type CommentRow,
   deleteComment as deleteCommentRow,
@@ -12,6 +11,7 @@ import type { Queryable } from "../../store/database.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { FieldErrors, ForbiddenError, NotFoundError } from "../errors.js";
+import { recordChanges, recordEvents } from "../events/record.js";
 import { type Comment, toComment } from "./comment.js";
 import { mentionedUsers } from "./mentions.js";
 
@@ -46,7 +46,7 @@ export async function createComment(
     const mentions = await mentionedUsers(tx, actor.accountId, text, input.mentions);
     const id = await insertComment(tx, actor.accountId, { contactId, authorId: actor.userId, text });
     await replaceMentions(tx, actor.accountId, id, mentions);
-    await insertActivities(tx, actor.accountId, [
+    await recordChanges(tx, actor.accountId, [
       {
         contactId,
         action: "comment.created",
@@ -54,6 +54,7 @@ export async function createComment(
         details: { comment_id: String(id), mentions: mentions.map(String) },
       },
     ]);
+    await recordMentions(tx, actor, contactId, id, mentions);
     return toComment((await findComment(tx, actor.accountId, contactId, id)) as CommentRow);
   });
 }
@@ -70,8 +71,16 @@ export async function updateComment(
     const current = await ownComment(tx, actor, contactId, commentId);
     const mentions = await mentionedUsers(tx, actor.accountId, text, input.mentions);
     await updateCommentText(tx, actor.accountId, commentId, text);
+    const before = new Set(current.mentions.map((m) => m.user_id));
+    await recordMentions(
+      tx,
+      actor,
+      contactId,
+      commentId,
+      mentions.filter((userId) => !before.has(userId)),
+    );
     await replaceMentions(tx, actor.accountId, commentId, mentions);
-    await insertActivities(tx, actor.accountId, [
+    await recordChanges(tx, actor.accountId, [
       {
         contactId,
         action: "comment.updated",
@@ -87,10 +96,23 @@ export async function deleteComment(deps: CoreDeps, actor: Actor, contactId: num
   await deps.db.transaction(async (tx) => {
     await ownComment(tx, actor, contactId, commentId);
     await deleteCommentRow(tx, actor.accountId, commentId);
-    await insertActivities(tx, actor.accountId, [
+    await recordChanges(tx, actor.accountId, [
       { contactId, action: "comment.deleted", actorId: actor.userId, details: { comment_id: String(commentId) } },
     ]);
   });
+}
+
+/** A separate event for the users a comment newly mentions: what their notifications come from. */
+async function recordMentions(tx: Queryable, actor: Actor, contactId: number, commentId: number, userIds: number[]) {
+  if (userIds.length === 0) return;
+  await recordEvents(tx, actor.accountId, [
+    {
+      type: "comment.mentioned",
+      actorId: actor.userId,
+      contactId,
+      data: { comment_id: String(commentId), user_ids: userIds.map(String) },
+    },
+  ]);
 }
 
 /** The comment, locked, when the actor may change it: its author or an administrator. */

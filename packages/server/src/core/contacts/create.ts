@@ -1,8 +1,8 @@
-import { insertActivities } from "../../store/activities.js";
 import { findContact, insertContact } from "../../store/contacts.js";
 import { contactChanges } from "../activities/changes.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
+import { recordChanges } from "../events/record.js";
 import { type AttachInput, attachInTransaction, withSourceUniqueness } from "../inboxes/contact-inbox.js";
 import { createLabelLinks } from "../labels/links.js";
 import type { Contact, ContactInput } from "./contact.js";
@@ -22,7 +22,7 @@ export async function createContact(
     deps.db.transaction(async (tx) => {
       const id = await insertContact(tx, actor.accountId, columns);
       if (patch.labels) await createLabelLinks(tx, actor.accountId, id, patch.labels);
-      await insertActivities(tx, actor.accountId, [
+      await recordChanges(tx, actor.accountId, [
         {
           contactId: id,
           action: "contact.created",

@@ -5,6 +5,7 @@ import { type Actor, requireAdministrator } from "../actor.js";
 import { avatarBlobKey } from "../avatars/avatar.js";
 import type { CoreDeps } from "../deps.js";
 import { NotFoundError } from "../errors.js";
+import { recordEvents } from "../events/record.js";
 import { deleteBlobs } from "../files/blobs.js";
 
 /** Deletes a contact with everything attached to it, including the bytes of its files and avatar. */
@@ -13,7 +14,8 @@ export async function deleteContact(deps: CoreDeps, actor: Actor, id: number): P
   const blobKeys = await deps.db.transaction(async (tx) => {
     // Locked first: a file being attached meanwhile either finishes before (and is listed below)
     // or waits and then finds no contact, so no file's bytes can outlive the contact.
-    if (!(await findContact(tx, actor.accountId, id, { forUpdate: true }))) throw new NotFoundError("contact");
+    const contact = await findContact(tx, actor.accountId, id, { forUpdate: true });
+    if (!contact) throw new NotFoundError("contact");
     const keys = await fileStorageKeysOfContact(tx, actor.accountId, id);
     const avatar = await contactAvatar(tx, actor.accountId, id);
     if (avatar?.avatarKey) {
@@ -21,6 +23,20 @@ export async function deleteContact(deps: CoreDeps, actor: Actor, id: number): P
       keys.push(avatarBlobKey(avatar.avatarKey));
     }
     await deleteContactRow(tx, actor.accountId, id);
+    // The row is gone, so the event carries what receivers need to recognise the contact.
+    await recordEvents(tx, actor.accountId, [
+      {
+        type: "contact.deleted",
+        actorId: actor.userId,
+        contactId: id,
+        data: {
+          name: contact.name,
+          email: contact.email,
+          phone_number: contact.phoneNumber,
+          identifier: contact.identifier,
+        },
+      },
+    ]);
     return keys;
   });
   await deleteBlobs(deps.blobs, blobKeys);

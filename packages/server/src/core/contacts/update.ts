@@ -1,4 +1,4 @@
-import { insertActivities, type NewActivity } from "../../store/activities.js";
+import type { NewActivity } from "../../store/activities.js";
 import { clearContactAvatarKey, contactAvatar, deleteAvatarRow } from "../../store/avatars.js";
 import { findContact, updateContactColumns } from "../../store/contacts.js";
 import type { Queryable } from "../../store/database.js";
@@ -7,6 +7,7 @@ import type { Actor } from "../actor.js";
 import { avatarBlobKey } from "../avatars/avatar.js";
 import type { CoreDeps } from "../deps.js";
 import { NotFoundError } from "../errors.js";
+import { recordChanges } from "../events/record.js";
 import { deleteBlobs } from "../files/blobs.js";
 import { replaceLabelLinks } from "../labels/links.js";
 import type { Contact, ContactColumns, ContactInput } from "./contact.js";
@@ -29,7 +30,7 @@ export async function updateContact(deps: CoreDeps, actor: Actor, id: number, in
         releasedAvatar = await releaseUploadedAvatar(tx, actor.accountId, id);
       }
       if (patch.labels) await replaceLabelLinks(tx, actor.accountId, id, patch.labels);
-      await insertActivities(tx, actor.accountId, historyOf(actor, current, columns, patch.labels));
+      await recordChanges(tx, actor.accountId, historyOf(actor, current, columns, patch.labels));
       return (await findContact(tx, actor.accountId, id)) as Contact;
     }),
   );

@@ -1,4 +1,4 @@
-import { insertActivities, type NewActivity } from "../../store/activities.js";
+import type { NewActivity } from "../../store/activities.js";
 import { findContact } from "../../store/contacts.js";
 import {
   type ConversationRow,
@@ -10,6 +10,7 @@ import { findInbox } from "../../store/inboxes.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { FieldErrors, NotFoundError } from "../errors.js";
+import { recordChanges } from "../events/record.js";
 import { type Conversation, toConversation } from "./conversation.js";
 import { checkAssignee, checkSnoozedUntil, checkStatus } from "./fields.js";
 
@@ -62,7 +63,7 @@ export async function createConversation(
         details: { from: null, to: String(input.assigneeId) },
       });
     }
-    await insertActivities(tx, actor.accountId, entries);
+    await recordChanges(tx, actor.accountId, entries);
     await markContactActive(tx, actor.accountId, contact.id);
     return toConversation((await findConversation(tx, actor.accountId, id)) as ConversationRow);
   });

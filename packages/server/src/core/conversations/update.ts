@@ -1,4 +1,4 @@
-import { insertActivities, type NewActivity } from "../../store/activities.js";
+import type { NewActivity } from "../../store/activities.js";
 import type { ConversationRow } from "../../store/conversations.js";
 import {
   findConversation,
@@ -11,6 +11,7 @@ import { labelChanges } from "../activities/changes.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { FieldErrors, NotFoundError } from "../errors.js";
+import { recordChanges } from "../events/record.js";
 import { normalizeLabels } from "../labels/normalize.js";
 import { type Conversation, toConversation } from "./conversation.js";
 import { checkAssignee, checkSnoozedUntil, checkStatus } from "./fields.js";
@@ -48,7 +49,7 @@ export async function updateConversationState(
     await updateConversation(tx, actor.accountId, id, next);
     if (labels)
       await replaceConversationLabels(tx, actor.accountId, id, await ensureLabels(tx, actor.accountId, labels));
-    await insertActivities(tx, actor.accountId, changesOf(actor, current, next, labels));
+    await recordChanges(tx, actor.accountId, changesOf(actor, current, next, labels));
     await markContactActive(tx, actor.accountId, current.contact_id);
     return toConversation((await findConversation(tx, actor.accountId, id)) as ConversationRow);
   });

@@ -1,8 +1,8 @@
-import { insertActivities } from "../../store/activities.js";
 import { deleteFileRow, findFile, lockContactForChild } from "../../store/files.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { ForbiddenError, NotFoundError } from "../errors.js";
+import { recordChanges } from "../events/record.js";
 import { deleteBlobs } from "./blobs.js";
 
 /**
@@ -19,7 +19,7 @@ export async function deleteFile(deps: CoreDeps, actor: Actor, contactId: number
       throw new ForbiddenError("Only the file's uploader or an administrator may delete it");
     }
     await deleteFileRow(tx, actor.accountId, file.id);
-    await insertActivities(tx, actor.accountId, [
+    await recordChanges(tx, actor.accountId, [
       {
         contactId,
         action: "file.deleted",

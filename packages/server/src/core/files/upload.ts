@@ -1,9 +1,9 @@
-import { insertActivities } from "../../store/activities.js";
 import { newBlobKey } from "../../store/blobs.js";
 import { contactExists, insertFile, lockContactForChild } from "../../store/files.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { NotFoundError } from "../errors.js";
+import { recordChanges } from "../events/record.js";
 import { keepIfWritten, stageUpload } from "./blobs.js";
 import type { ContactFile, IncomingFile } from "./file.js";
 import { sanitizeFileName } from "./sanitize.js";
@@ -38,7 +38,7 @@ export async function uploadFile(
         storageKey,
         uploadedBy: actor.userId,
       });
-      await insertActivities(tx, actor.accountId, [
+      await recordChanges(tx, actor.accountId, [
         {
           contactId,
           action: "file.added",

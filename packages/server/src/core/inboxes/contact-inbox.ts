@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { insertActivities } from "../../store/activities.js";
 import {
   type ContactInboxRow,
   findContactInbox,
@@ -13,6 +12,7 @@ import type { Actor } from "../actor.js";
 import type { Contact } from "../contacts/contact.js";
 import type { CoreDeps } from "../deps.js";
 import { ConflictError, FieldErrors, NotFoundError } from "../errors.js";
+import { recordChanges } from "../events/record.js";
 import type { ChannelType } from "./inbox.js";
 
 /** A contact's identity in one inbox: the id the channel knows the contact by. */
@@ -73,7 +73,7 @@ export async function attachInTransaction(
     sourceId,
     hmacVerified: input.hmacVerified ?? false,
   });
-  await insertActivities(tx, actor.accountId, [
+  await recordChanges(tx, actor.accountId, [
     {
       contactId: contact.id,
       action: "contact_inbox.created",

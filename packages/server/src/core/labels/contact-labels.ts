@@ -1,4 +1,3 @@
-import { insertActivities } from "../../store/activities.js";
 import { findContact, touchContact } from "../../store/contacts.js";
 import type { Queryable } from "../../store/database.js";
 import { contactLabelNames, removeContactLabels } from "../../store/labels.js";
@@ -6,6 +5,7 @@ import { labelChanges } from "../activities/changes.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { FieldErrors, NotFoundError } from "../errors.js";
+import { recordChanges } from "../events/record.js";
 import { createLabelLinks, replaceLabelLinks } from "./links.js";
 import { normalizeLabels } from "./normalize.js";
 
@@ -52,7 +52,7 @@ async function changeLabels(
     const moved = labelChanges(before, after);
     if (moved.added.length + moved.removed.length > 0) {
       await touchContact(tx, actor.accountId, contactId);
-      await insertActivities(tx, actor.accountId, [
+      await recordChanges(tx, actor.accountId, [
         { contactId, action: "contact.labels_changed", actorId: actor.userId, details: moved },
       ]);
     }

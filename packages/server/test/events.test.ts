@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claimUndispatchedEvents, type EventRow, listEvents, markDispatched } from "../src/store/events.js";
+import { openPostgres } from "../src/store/postgres.js";
+import {
+  backend,
+  basicAuth,
+  type Credentials,
+  httpClient,
+  newAccount,
+  newAgent,
+  startServer,
+  type TestServer,
+} from "./harness.js";
+
+describe("the event outbox", () => {
+  let server: TestServer;
+  let admin: Credentials;
+  let api: ReturnType<typeof httpClient>;
+
+  beforeAll(async () => {
+    server = await startServer();
+    admin = await newAccount(server.db);
+    api = httpClient(server.url, basicAuth(admin));
+  });
+  afterAll(() => server.close());
+
+  const eventsOf = async (contactId: string): Promise<EventRow[]> =>
+    listEvents(server.db, admin.accountId, { contactId: Number(contactId), limit: 100 });
+
+  it("writes one event per change, in order, with actor, subject and what changed", async () => {
+    const agent = await newAgent(server, admin);
+    const inbox = (await api("POST", "/v1/inboxes", { name: "Web", channel_type: "web" })).body.id;
+    const contact = (await api("POST", "/v1/contacts", { name: "Evented", labels: ["a"] })).body;
+    await api("PATCH", `/v1/contacts/${contact.id}`, { email: "evented@example.com" });
+    await api("POST", `/v1/contacts/${contact.id}/labels`, { labels: ["b"] });
+    const conversation = (await api("POST", "/v1/conversations", { contact_id: contact.id, inbox_id: inbox })).body;
+    await api("PATCH", `/v1/conversations/${conversation.id}`, {
+      assignee_id: String(agent.userId),
+      status: "pending",
+    });
+    await api("POST", `/v1/contacts/${contact.id}/comments`, {
+      text: `for [@Agent](mention://user/${agent.userId}/Agent)`,
+    });
+    await api("DELETE", `/v1/contacts/${contact.id}`);
+
+    const events = await eventsOf(contact.id);
+    expect(events.map((e) => e.type)).toEqual([
+      "contact.created",
+      "contact.updated",
+      "contact.labels_changed",
+      "conversation.created",
+      "conversation.status_changed",
+      "conversation.assigned",
+      "comment.created",
+      "comment.mentioned",
+      "contact.deleted",
+    ]);
+    expect(events.every((e) => e.actor_id === admin.userId && e.account_id === admin.accountId)).toBe(true);
+    expect(events[1]?.data).toEqual({ changes: { email: { from: null, to: "evented@example.com" } } });
+    expect(events[4]).toMatchObject({
+      conversation_id: Number(conversation.id),
+      data: { from: "open", to: "pending" },
+    });
+    expect(events[7]?.data).toMatchObject({ user_ids: [String(agent.userId)] });
+    expect(events[8]?.data).toMatchObject({ name: "Evented", email: "evented@example.com" });
+    const ids = events.map((e) => e.id);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+  });
+
+  it("emits nothing for a change that rolled back", async () => {
+    await api("POST", "/v1/contacts", { email: "held@example.com" });
+    const contact = (await api("POST", "/v1/contacts", { name: "Quiet", email: "quiet@example.com" })).body;
+    const before = await eventsOf(contact.id);
+    expect((await api("PATCH", `/v1/contacts/${contact.id}`, { email: "held@example.com" })).status).toBe(409);
+    expect((await api("PATCH", `/v1/contacts/${contact.id}`, { email: "not-an-email" })).status).toBe(422);
+    expect(await eventsOf(contact.id)).toEqual(before);
+
+    // A create whose second step fails inside the transaction (source id taken) leaves no event.
+    const inbox = (await api("POST", "/v1/inboxes", { name: "API", channel_type: "api" })).body.id;
+    await api("POST", "/v1/contacts", { name: "First", inbox_id: inbox, source_id: "dup" });
+    const all = async () => listEvents(server.db, admin.accountId, { limit: 1000 });
+    const count = (await all()).length;
+    const clash = await api("POST", "/v1/contacts", { name: "Ghost", inbox_id: inbox, source_id: "dup" });
+    expect(clash.status).toBe(409);
+    expect((await all()).length).toBe(count);
+  });
+
+  it("hands each undispatched event to one dispatcher", async () => {
+    const other = await newAccount(server.db);
+    const otherApi = httpClient(server.url, basicAuth(other));
+    for (let i = 0; i < 4; i++) await otherApi("POST", "/v1/contacts", { name: `Claim ${i}` });
+    const claimed = await server.db.transaction(async (tx) => {
+      const rows = await claimUndispatchedEvents(tx, 1000);
+      await markDispatched(
+        tx,
+        rows.map((row) => row.id),
+      );
+      return rows;
+    });
+    expect(claimed.filter((e) => e.account_id === other.accountId)).toHaveLength(4);
+    // Other test files may be writing events meanwhile: look only at this account's.
+    const again = await server.db.transaction((tx) => claimUndispatchedEvents(tx, 10_000));
+    expect(again.filter((e) => e.account_id === other.accountId)).toEqual([]);
+  });
+
+  it.runIf(backend === "postgres")("lets concurrent dispatchers claim disjoint events (SKIP LOCKED)", async () => {
+    const other = await newAccount(server.db);
+    const otherApi = httpClient(server.url, basicAuth(other));
+    for (let i = 0; i < 6; i++) await otherApi("POST", "/v1/contacts", { name: `Race ${i}` });
+    const second = openPostgres(process.env.DATABASE_URL as string, 1);
+    try {
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let firstClaim: EventRow[] = [];
+      const first = server.db.transaction(async (tx) => {
+        firstClaim = await claimUndispatchedEvents(tx, 3);
+        await held;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const secondClaim = await second.transaction((tx) => claimUndispatchedEvents(tx, 100));
+      release();
+      await first;
+      const a = new Set(firstClaim.map((e) => e.id));
+      expect(firstClaim).toHaveLength(3);
+      expect(secondClaim.length).toBeGreaterThanOrEqual(3);
+      expect(secondClaim.some((e) => a.has(e.id))).toBe(false);
+    } finally {
+      await second.close();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "../src/store/sql.js";
 import {
   basicAuth,
@@ -6,11 +6,12 @@ import {
   httpClient,
   newAccount,
   newAgent,
-  startServer,
   type TestServer,
+  useServer,
 } from "./harness.js";
 
 describe("comments on a contact", () => {
+  const fixture = useServer();
   let server: TestServer;
   let admin: Credentials;
   let agent: Credentials;
@@ -19,14 +20,11 @@ describe("comments on a contact", () => {
   let contactId: string;
 
   beforeAll(async () => {
-    server = await startServer();
-    admin = await newAccount(server.db);
+    ({ server, admin, api } = fixture);
     agent = await newAgent(server, admin);
-    api = httpClient(server.url, basicAuth(admin));
     agentApi = httpClient(server.url, basicAuth(agent));
     contactId = (await api("POST", "/v1/contacts", { name: "Noted" })).body.id;
   });
-  afterAll(() => server.close());
 
   it("creates, lists newest first, edits and deletes, in the seed's shape", async () => {
     const first = await api("POST", `/v1/contacts/${contactId}/comments`, { text: "  first note " });

@@ -1,15 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   basicAuth,
   type Credentials,
   httpClient,
   newAccount,
   newAgent,
-  startServer,
   type TestServer,
+  useServer,
 } from "./harness.js";
 
 describe("conversations and their activity log", () => {
+  const fixture = useServer();
   let server: TestServer;
   let admin: Credentials;
   let agent: Credentials;
@@ -17,15 +18,12 @@ describe("conversations and their activity log", () => {
   const inbox: Record<string, string> = {};
 
   beforeAll(async () => {
-    server = await startServer();
-    admin = await newAccount(server.db);
+    ({ server, admin, api } = fixture);
     agent = await newAgent(server, admin);
-    api = httpClient(server.url, basicAuth(admin));
     for (const type of ["whatsapp", "web", "email"]) {
       inbox[type] = (await api("POST", "/v1/inboxes", { name: type, channel_type: type })).body.id;
     }
   });
-  afterAll(() => server.close());
 
   it("starts a conversation, changes status and assignee, and logs each change with its actor", async () => {
     const contact = (await api("POST", "/v1/contacts", { name: "Talker" })).body;

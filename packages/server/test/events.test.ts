@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { claimUndispatchedEvents, type EventRow, listEvents, markDispatched } from "../src/store/events.js";
 import { openPostgres } from "../src/store/postgres.js";
 import {
@@ -8,21 +8,18 @@ import {
   httpClient,
   newAccount,
   newAgent,
-  startServer,
   type TestServer,
+  useServer,
 } from "./harness.js";
 
 describe("the event outbox", () => {
+  const fixture = useServer();
   let server: TestServer;
   let admin: Credentials;
   let api: ReturnType<typeof httpClient>;
-
-  beforeAll(async () => {
-    server = await startServer();
-    admin = await newAccount(server.db);
-    api = httpClient(server.url, basicAuth(admin));
+  beforeAll(() => {
+    ({ server, admin, api } = fixture);
   });
-  afterAll(() => server.close());
 
   const eventsOf = async (contactId: string): Promise<EventRow[]> =>
     listEvents(server.db, admin.accountId, { contactId: Number(contactId), limit: 100 });

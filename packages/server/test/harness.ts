@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll } from "vitest";
 import { buildApp } from "../src/app.js";
 import { createAccount } from "../src/core/accounts/create.js";
 import { type CoreSettings, DEFAULT_SETTINGS } from "../src/core/deps.js";
@@ -165,4 +166,28 @@ export async function newAgent(server: TestServer, admin: Credentials): Promise<
     secret: key.secret,
     token: key.token,
   };
+}
+
+export interface ServerFixture {
+  server: TestServer;
+  /** The administrator of a fresh account. */
+  admin: Credentials;
+  /** An HTTP client authenticated as `admin`. */
+  api: ReturnType<typeof httpClient>;
+}
+
+/**
+ * The usual set-up of an API test file: a server, a fresh account and a client for its
+ * administrator, started before the file's tests and closed after them. Fields are filled in
+ * by the time tests run.
+ */
+export function useServer(options: Parameters<typeof startServer>[0] = {}): ServerFixture {
+  const fixture = {} as ServerFixture;
+  beforeAll(async () => {
+    fixture.server = await startServer(options);
+    fixture.admin = await newAccount(fixture.server.db);
+    fixture.api = httpClient(fixture.server.url, basicAuth(fixture.admin));
+  });
+  afterAll(() => fixture.server.close());
+  return fixture;
 }

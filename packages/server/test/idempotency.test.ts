@@ -1,17 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { basicAuth, type Credentials, httpClient, newAccount, startServer, type TestServer } from "./harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { basicAuth, httpClient, newAccount, type TestServer, useServer } from "./harness.js";
 
 describe("Idempotency-Key on POST", () => {
+  const fixture = useServer();
   let server: TestServer;
-  let admin: Credentials;
   let api: ReturnType<typeof httpClient>;
-
-  beforeAll(async () => {
-    server = await startServer();
-    admin = await newAccount(server.db);
-    api = httpClient(server.url, basicAuth(admin));
+  beforeAll(() => {
+    ({ server, api } = fixture);
   });
-  afterAll(() => server.close());
 
   const countNamed = async (name: string) =>
     (await api("GET", `/v1/contacts/search?q=${encodeURIComponent(name)}&limit=200`)).body.data.length;

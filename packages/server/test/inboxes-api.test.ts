@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  basicAuth,
-  type Credentials,
-  httpClient,
-  newAccount,
-  newAgent,
-  startServer,
-  type TestServer,
-} from "./harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { basicAuth, type Credentials, httpClient, newAgent, type TestServer, useServer } from "./harness.js";
 
 describe("inboxes and contact inboxes", () => {
+  const fixture = useServer();
   let server: TestServer;
   let admin: Credentials;
   let api: ReturnType<typeof httpClient>;
   const inboxes: Record<string, string> = {};
 
   beforeAll(async () => {
-    server = await startServer();
-    admin = await newAccount(server.db);
-    api = httpClient(server.url, basicAuth(admin));
+    ({ server, admin, api } = fixture);
     for (const [key, channel_type] of [
       ["email", "Channel::Email"],
       ["api", "Channel::Api"],
@@ -36,7 +27,6 @@ describe("inboxes and contact inboxes", () => {
       inboxes[key as string] = res.body.id;
     }
   });
-  afterAll(() => server.close());
 
   it("manages inboxes: administrators write, everyone reads", async () => {
     const list = (await api("GET", "/v1/inboxes")).body;

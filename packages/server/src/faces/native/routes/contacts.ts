@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
+import type { Contact } from "../../../core/contacts/contact.js";
 import type { Core } from "../../../core/index.js";
 import { actorOf } from "../auth.js";
 import { contactInputFrom, idValue, parseId, splitList } from "../params.js";
@@ -24,6 +25,20 @@ import type { BaseUrl } from "../urls.js";
 
 const tags = ["contacts"];
 const ContactRef = Type.Ref("Contact");
+
+/** List and search share their filters: labels (repeated or comma-separated) and include_contact_inboxes. */
+function readQuery<Q extends { labels?: string[]; include_contact_inboxes?: boolean }>(query: Q) {
+  const { labels, include_contact_inboxes, ...rest } = query;
+  return { ...rest, labels: splitList(labels), includeContactInboxes: include_contact_inboxes };
+}
+
+function renderContactPage(contacts: Contact[], hasMore: boolean, nextCursor: string | null, origin: string) {
+  return renderList(
+    contacts.map((contact) => renderContact(contact, origin)),
+    hasMore,
+    nextCursor,
+  );
+}
 
 export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
@@ -60,18 +75,8 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
       },
     },
     async (request) => {
-      const { labels, include_contact_inboxes, ...query } = request.query;
-      const page = await core.contacts.list(actorOf(request), {
-        ...query,
-        labels: splitList(labels),
-        includeContactInboxes: include_contact_inboxes,
-      });
-      const origin = base(request);
-      return renderList(
-        page.data.map((contact) => renderContact(contact, origin)),
-        page.hasMore,
-        page.nextCursor,
-      );
+      const page = await core.contacts.list(actorOf(request), readQuery(request.query));
+      return renderContactPage(page.data, page.hasMore, page.nextCursor, base(request));
     },
   );
 
@@ -87,17 +92,8 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
       },
     },
     async (request) => {
-      const { labels, include_contact_inboxes, ...query } = request.query;
-      const page = await core.contacts.search(actorOf(request), {
-        ...query,
-        labels: splitList(labels),
-        includeContactInboxes: include_contact_inboxes,
-      });
-      const origin = base(request);
-      return renderList(
-        page.data.map((contact) => renderContact(contact, origin)),
-        page.hasMore,
-      );
+      const page = await core.contacts.search(actorOf(request), readQuery(request.query));
+      return renderContactPage(page.data, page.hasMore, null, base(request));
     },
   );
 

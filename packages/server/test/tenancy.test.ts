@@ -33,6 +33,7 @@ function bodyFor(route: Route, ids: Record<string, string>): unknown {
     "PATCH /v1/inboxes/{id}": { name: "Hijacked" },
     "POST /v1/conversations": { contact_id: ids.contact, inbox_id: ids.inbox },
     "PATCH /v1/conversations/{id}": { status: "resolved" },
+    "POST /v1/notifications/read": {},
   };
   return bodies[key];
 }

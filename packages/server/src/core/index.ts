@@ -20,6 +20,7 @@ import { type ConversationInput, createConversation } from "./conversations/crea
 import { type ConversationListInput, getConversation, listConversations } from "./conversations/list.js";
 import { type ConversationPatch, updateConversationState } from "./conversations/update.js";
 import type { CoreDeps } from "./deps.js";
+import { dispatchAllEvents, dispatchEvents } from "./events/dispatch.js";
 import { deleteFile } from "./files/delete.js";
 import { downloadFile } from "./files/download.js";
 import type { FilePageInput, IncomingFile } from "./files/file.js";
@@ -35,6 +36,12 @@ import {
   setContactLabels,
 } from "./labels/contact-labels.js";
 import { listLabels } from "./labels/list.js";
+import {
+  dismissAllNotifications,
+  dismissNotification,
+  listNotifications,
+  markNotificationsRead,
+} from "./notifications/inbox.js";
 
 /** The core's whole surface, bound to its dependencies: what faces are given. */
 export function createCore(deps: CoreDeps) {
@@ -110,6 +117,17 @@ export function createCore(deps: CoreDeps) {
       upload: (actor: Actor, file: IncomingFile) => uploadImage(deps, actor, file),
       /** Public: no actor, the key is the capability. */
       serve: (key: string) => serveAvatar(deps, key),
+    },
+    events: {
+      /** One batch of pending events; what the background dispatcher runs. */
+      dispatch: (batchSize?: number) => dispatchEvents(deps, batchSize),
+      dispatchAll: () => dispatchAllEvents(deps),
+    },
+    notifications: {
+      list: (actor: Actor, input: { limit?: number; skip?: number }) => listNotifications(deps, actor, input),
+      markRead: (actor: Actor, ids?: number[]) => markNotificationsRead(deps, actor, ids),
+      dismiss: (actor: Actor, id: number) => dismissNotification(deps, actor, id),
+      dismissAll: (actor: Actor) => dismissAllNotifications(deps, actor),
     },
     idempotency: {
       claim: (actor: Actor, key: string, fingerprint: string) => claimIdempotency(deps, actor, key, fingerprint),

@@ -9,6 +9,7 @@ import { contactRoutes } from "./routes/contacts.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { inboxRoutes } from "./routes/inboxes.js";
 import { labelRoutes } from "./routes/labels.js";
+import { notificationRoutes } from "./routes/notifications.js";
 import { Contact, ContactInbox, ErrorBody } from "./schemas.js";
 import { uploadScope } from "./uploads.js";
 import { baseUrlFrom } from "./urls.js";
@@ -47,6 +48,7 @@ export async function nativeFace(app: FastifyInstance, options: { core: Core; pu
   inboxRoutes(app, core);
   conversationRoutes(app, core);
   commentRoutes(app, core);
+  notificationRoutes(app, core);
   accountRoutes(app, core);
   app.register(uploadScope, { core, base });
 }

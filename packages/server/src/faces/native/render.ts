@@ -6,6 +6,7 @@ import type { Conversation } from "../../core/conversations/conversation.js";
 import type { ContactInbox } from "../../core/inboxes/contact-inbox.js";
 import type { Inbox } from "../../core/inboxes/inbox.js";
 import type { Label } from "../../core/labels/list.js";
+import type { Notification } from "../../core/notifications/notification.js";
 import { absoluteUrl } from "./urls.js";
 
 /** Domain objects in the native wire format: snake_case, string ids, ISO 8601 times. */
@@ -159,5 +160,20 @@ export function renderComment(comment: Comment) {
     mentions: comment.mentions.map((m) => ({ user_id: String(m.userId), name: m.name })),
     created_at: comment.createdAt.toISOString(),
     updated_at: comment.updatedAt.toISOString(),
+  };
+}
+
+export function renderNotification(notification: Notification) {
+  return {
+    object_name: "notification" as const,
+    id: String(notification.id),
+    type: notification.type,
+    event_id: String(notification.eventId),
+    actor: person(notification.actor),
+    contact_id: notification.contactId === null ? null : String(notification.contactId),
+    conversation_id: notification.conversationId === null ? null : String(notification.conversationId),
+    data: notification.data,
+    read: notification.read,
+    created_at: notification.createdAt.toISOString(),
   };
 }

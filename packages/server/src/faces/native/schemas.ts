@@ -377,3 +377,32 @@ export const ContactCommentParams = Type.Object({
   id: Type.String({ maxLength: 64 }),
   commentId: Type.String({ maxLength: 64 }),
 });
+
+// ---- Notifications ---------------------------------------------------------------------------
+
+export const Notification = Type.Object({
+  object_name: Type.Literal("notification"),
+  id: Type.String(),
+  type: Type.String({ description: "mention, conversation_assigned, ..." }),
+  event_id: Type.String(),
+  actor: Person,
+  contact_id: Nullable(Type.String()),
+  conversation_id: Nullable(Type.String()),
+  data: Attributes("Details of what happened"),
+  read: Type.Boolean(),
+  created_at: Timestamp("ISO 8601"),
+});
+
+export const NotificationList = Type.Object({
+  object_name: Type.Literal("list"),
+  data: Type.Array(Notification),
+  has_more: Type.Boolean(),
+  next_cursor: Type.Null(),
+  total: Type.Integer({ description: "Notifications not dismissed" }),
+  unread_count: Type.Integer(),
+});
+
+export const NotificationIds = Type.Object(
+  { ids: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 20 }), Type.Integer()]), { maxItems: 1000 })) },
+  { additionalProperties: false, description: "No ids: all of them" },
+);

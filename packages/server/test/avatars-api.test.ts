@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "../src/store/sql.js";
 import {
   basicAuth,
@@ -8,6 +8,7 @@ import {
   newAgent,
   startServer,
   type TestServer,
+  useServer,
 } from "./harness.js";
 import { filesUnder, IMAGES, MULTIPART, multipartBody, upload } from "./upload-helpers.js";
 
@@ -18,12 +19,10 @@ let server: TestServer;
 let admin: Credentials;
 let api: ReturnType<typeof httpClient>;
 
-beforeAll(async () => {
-  server = await startServer({ maxAvatarBytes: MAX_AVATAR });
-  admin = await newAccount(server.db);
-  api = httpClient(server.url, basicAuth(admin));
+const fixture = useServer({ maxAvatarBytes: MAX_AVATAR });
+beforeAll(() => {
+  ({ server, admin, api } = fixture);
 });
-afterAll(() => server.close());
 
 async function newContact(client = api): Promise<string> {
   const res = await client("POST", "/v1/contacts", { name: "Has a face" });

@@ -1,14 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "../src/store/sql.js";
-import {
-  basicAuth,
-  type Credentials,
-  httpClient,
-  newAccount,
-  newAgent,
-  type TestServer,
-  useServer,
-} from "./harness.js";
+import { type Credentials, type httpClient, newAccount, type TestServer, useServer } from "./harness.js";
 
 describe("comments on a contact", () => {
   const fixture = useServer();
@@ -20,9 +12,7 @@ describe("comments on a contact", () => {
   let contactId: string;
 
   beforeAll(async () => {
-    ({ server, admin, api } = fixture);
-    agent = await newAgent(server, admin);
-    agentApi = httpClient(server.url, basicAuth(agent));
+    ({ server, admin, api, agent, agentApi } = fixture);
     contactId = (await api("POST", "/v1/contacts", { name: "Noted" })).body.id;
   });
 

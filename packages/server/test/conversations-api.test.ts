@@ -1,13 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  basicAuth,
-  type Credentials,
-  httpClient,
-  newAccount,
-  newAgent,
-  type TestServer,
-  useServer,
-} from "./harness.js";
+import { basicAuth, type Credentials, httpClient, newAccount, type TestServer, useServer } from "./harness.js";
 
 describe("conversations and their activity log", () => {
   const fixture = useServer();
@@ -18,8 +10,7 @@ describe("conversations and their activity log", () => {
   const inbox: Record<string, string> = {};
 
   beforeAll(async () => {
-    ({ server, admin, api } = fixture);
-    agent = await newAgent(server, admin);
+    ({ server, admin, api, agent } = fixture);
     for (const type of ["whatsapp", "web", "email"]) {
       inbox[type] = (await api("POST", "/v1/inboxes", { name: type, channel_type: type })).body.id;
     }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "../src/store/sql.js";
 import {
   backend,
@@ -10,8 +10,8 @@ import {
   httpClient,
   newAccount,
   newAgent,
-  startServer,
   type TestServer,
+  useServer,
 } from "./harness.js";
 import { BOUNDARY, filesUnder, IMAGES, MULTIPART, multipartBody, upload } from "./upload-helpers.js";
 
@@ -22,12 +22,10 @@ let server: TestServer;
 let admin: Credentials;
 let api: ReturnType<typeof httpClient>;
 
-beforeAll(async () => {
-  server = await startServer({ maxFileBytes: MAX_FILE });
-  admin = await newAccount(server.db);
-  api = httpClient(server.url, basicAuth(admin));
+const fixture = useServer({ maxFileBytes: MAX_FILE });
+beforeAll(() => {
+  ({ server, admin, api } = fixture);
 });
-afterAll(() => server.close());
 
 async function newContact(client = api, name = "With files"): Promise<string> {
   const res = await client("POST", "/v1/contacts", { name });

@@ -174,11 +174,14 @@ export interface ServerFixture {
   admin: Credentials;
   /** An HTTP client authenticated as `admin`. */
   api: ReturnType<typeof httpClient>;
+  /** An agent (not an administrator) of the same account, and a client for it. */
+  agent: Credentials;
+  agentApi: ReturnType<typeof httpClient>;
 }
 
 /**
- * The usual set-up of an API test file: a server, a fresh account and a client for its
- * administrator, started before the file's tests and closed after them. Fields are filled in
+ * The usual set-up of an API test file: a server, a fresh account, and clients for its
+ * administrator and for an agent, started before the file's tests and closed after them. Fields are filled in
  * by the time tests run.
  */
 export function useServer(options: Parameters<typeof startServer>[0] = {}): ServerFixture {
@@ -187,6 +190,8 @@ export function useServer(options: Parameters<typeof startServer>[0] = {}): Serv
     fixture.server = await startServer(options);
     fixture.admin = await newAccount(fixture.server.db);
     fixture.api = httpClient(fixture.server.url, basicAuth(fixture.admin));
+    fixture.agent = await newAgent(fixture.server, fixture.admin);
+    fixture.agentApi = httpClient(fixture.server.url, basicAuth(fixture.agent));
   });
   afterAll(() => fixture.server.close());
   return fixture;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "../src/store/sql.js";
-import { basicAuth, type Credentials, httpClient, newAgent, type TestServer, useServer } from "./harness.js";
+import { type Credentials, type httpClient, type TestServer, useServer } from "./harness.js";
 
 describe("notifications", () => {
   const fixture = useServer();
@@ -13,9 +13,7 @@ describe("notifications", () => {
   let inboxId: string;
 
   beforeAll(async () => {
-    ({ server, admin, api } = fixture);
-    agent = await newAgent(server, admin);
-    agentApi = httpClient(server.url, basicAuth(agent));
+    ({ server, admin, api, agent, agentApi } = fixture);
     contactId = (await api("POST", "/v1/contacts", { name: "Concerned" })).body.id;
     inboxId = (await api("POST", "/v1/inboxes", { name: "Web", channel_type: "web" })).body.id;
   });

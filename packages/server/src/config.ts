@@ -1,4 +1,5 @@
 import { isSupportedCountry } from "libphonenumber-js";
+import type { WebhookSettings } from "./core/deps.js";
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface Config {
@@ -18,6 +19,7 @@ export interface Config {
   maxAvatarBytes: number;
   /** Base of absolute URLs the server hands out (avatar URLs), e.g. https://contacts.example.com. */
   publicUrl: string | undefined;
+  webhooks: WebhookSettings;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +78,12 @@ export function loadConfig(env: Env = process.env): Config {
     maxFileBytes: integer(env, "CONTACTD_MAX_FILE_SIZE", 25 * 1024 * 1024, 1, 5 * 1024 * 1024 * 1024),
     maxAvatarBytes: integer(env, "CONTACTD_MAX_AVATAR_SIZE", 5 * 1024 * 1024, 1, 100 * 1024 * 1024),
     publicUrl,
+    webhooks: {
+      timeoutMs: integer(env, "CONTACTD_WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000),
+      maxAttempts: integer(env, "CONTACTD_WEBHOOK_MAX_ATTEMPTS", 10, 1, 50),
+      retryBaseMs: integer(env, "CONTACTD_WEBHOOK_RETRY_BASE_MS", 5_000, 1, 3_600_000),
+      retryMaxMs: integer(env, "CONTACTD_WEBHOOK_RETRY_MAX_MS", 3_600_000, 1, 86_400_000),
+    },
     host: env.HOST || "127.0.0.1",
     port: integer(env, "PORT", 3000, 0, 65535),
     poolSize: integer(env, "CONTACTD_DB_POOL_SIZE", 10, 1, 1000),

@@ -1,7 +1,8 @@
 import { buildApp } from "./app.js";
+import { startBackgroundWork } from "./background.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { bootstrap } from "./core/accounts/bootstrap.js";
-import { type Core, createCore } from "./core/index.js";
+import { createCore } from "./core/index.js";
 import { LocalDiskBlobStore } from "./store/blobs.js";
 import type { Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
@@ -16,6 +17,7 @@ async function main(config: Config): Promise<void> {
     defaultCountry: config.defaultCountry,
     maxFileBytes: config.maxFileBytes,
     maxAvatarBytes: config.maxAvatarBytes,
+    webhooks: config.webhooks,
   };
   const core = createCore({ db, blobs, settings });
   const app = await buildApp({
@@ -25,38 +27,16 @@ async function main(config: Config): Promise<void> {
     publicUrl: config.publicUrl,
   });
   await app.listen({ host: config.host, port: config.port });
-  const dispatcher = startEventDispatcher(core, app.log);
+  const background = await startBackgroundWork(core, app.log);
   const stop = async () => {
-    await dispatcher.stop();
+    await background.stop();
     await app.close();
+    await core.close();
     await db.close();
     process.exit(0);
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
-}
-
-/** Turns committed events into notifications in the background: every half second, never two runs at once. */
-function startEventDispatcher(core: Core, log: { error(obj: object, msg: string): void }) {
-  let current: Promise<void> | null = null;
-  const run = async () => {
-    try {
-      await core.events.dispatchAll();
-    } catch (err) {
-      log.error({ err }, "event dispatch failed");
-    } finally {
-      current = null;
-    }
-  };
-  const timer = setInterval(() => {
-    current ??= run();
-  }, 500);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await current;
-    },
-  };
 }
 
 async function announceFirstAccount(db: Database, config: Config): Promise<void> {

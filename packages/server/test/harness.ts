@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll } from "vitest";
 import { buildApp } from "../src/app.js";
+import { type BackgroundWork, startBackgroundWork } from "../src/background.js";
 import { createAccount } from "../src/core/accounts/create.js";
 import { type CoreSettings, DEFAULT_SETTINGS } from "../src/core/deps.js";
 import { type Core, createCore } from "../src/core/index.js";
@@ -83,6 +84,7 @@ export interface TestServer {
   blobs: LocalDiskBlobStore;
   core: Core;
   app: FastifyInstance;
+  background: BackgroundWork | undefined;
   close(): Promise<void>;
 }
 
@@ -96,22 +98,32 @@ export function testCore(db: Database, blobs: BlobStore, settings: Partial<CoreS
 }
 
 export async function startServer(
-  options: { db?: Database; bodyLimit?: number; publicUrl?: string } & Partial<CoreSettings> = {},
+  options: {
+    db?: Database;
+    bodyLimit?: number;
+    publicUrl?: string;
+    /** Run the background dispatcher and webhook sender, as the real server does. */
+    background?: boolean;
+  } & Partial<CoreSettings> = {},
 ): Promise<TestServer> {
-  const { db: givenDb, bodyLimit, publicUrl, ...settings } = options;
+  const { db: givenDb, bodyLimit, publicUrl, background: withBackground, ...settings } = options;
   const db = givenDb ?? (await openTestDatabase());
   const blobs = await tempBlobStore();
   const core = testCore(db, blobs, settings);
   const app = await buildApp({ core, logLevel: "silent", bodyLimit, publicUrl });
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
+  const background = withBackground ? await startBackgroundWork(core, console) : undefined;
   return {
     url: address,
     db,
     blobs,
     core,
     app,
+    background,
     async close() {
+      await background?.stop();
       await app.close();
+      await core.close();
       if (!givenDb) await db.close();
       await rm(blobs.root, { recursive: true, force: true });
     },

@@ -42,7 +42,14 @@ describe("notifications", () => {
       conversation_id: conversation.id,
       read: false,
     });
-    expect((await api("GET", "/v1/notifications")).body.data).toEqual([]);
+    // The admin follows the contact (they commented on it), so hears of the agent's status change only.
+    const admins = (await api("GET", "/v1/notifications")).body.data;
+    expect(admins).toHaveLength(1);
+    expect(admins[0]).toMatchObject({
+      type: "contact_activity",
+      actor: { id: String(agent.userId) },
+      data: { event_type: "conversation.status_changed", from: "open", to: "pending" },
+    });
   });
 
   it("makes each notification once even if an event is dispatched again", async () => {
@@ -55,6 +62,7 @@ describe("notifications", () => {
   });
 
   it("marks read by ids or all, and dismisses one or all; another user's ids are 404 and change nothing", async () => {
+    await api("DELETE", "/v1/notifications");
     for (let i = 0; i < 3; i++) await mention(agent.userId);
     await mention(admin.userId, agentApi);
     await server.core.events.dispatchAll();

@@ -34,6 +34,11 @@ function bodyFor(route: Route, ids: Record<string, string>): unknown {
     "POST /v1/conversations": { contact_id: ids.contact, inbox_id: ids.inbox },
     "PATCH /v1/conversations/{id}": { status: "resolved" },
     "POST /v1/notifications/read": {},
+    "PUT /v1/contacts/{id}/followers/{userId}": {},
+    "POST /v1/webhooks": { url: "http://127.0.0.1:9/intruder", events: ["*"] },
+    "PATCH /v1/webhooks/{id}": { active: false, url: "http://127.0.0.1:9/hijacked" },
+    "POST /v1/webhooks/{id}/rotate_secret": {},
+    "POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry": {},
   };
   return bodies[key];
 }
@@ -49,7 +54,9 @@ function pathFor(route: Route, ids: Record<string, string>): string {
         ? ids.inbox
         : route.path.startsWith("/v1/conversations")
           ? ids.conversation
-          : ids.contact;
+          : route.path.startsWith("/v1/webhooks")
+            ? ids.webhook
+            : ids.contact;
   const query = route.path.endsWith("/search")
     ? "?q=owner"
     : route.path.endsWith("/lookup")
@@ -58,7 +65,25 @@ function pathFor(route: Route, ids: Record<string, string>): string {
   return `${route.path
     .replace("{id}", id as string)
     .replace("{commentId}", ids.comment as string)
-    .replace("{fileId}", ids.file ?? "1")}${query}`;
+    .replace("{fileId}", ids.file ?? "1")
+    .replace("{userId}", ids.user as string)
+    .replace("{deliveryId}", ids.delivery as string)}${query}`;
+}
+
+/** A live stream answers for the caller's own account: read it until it is live, then hang up. */
+async function openStream(url: string, authorization: string): Promise<{ status: number; body: string }> {
+  const abort = new AbortController();
+  const response = await fetch(url, { headers: { authorization }, signal: abort.signal });
+  let body = "";
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  while (response.ok && !body.includes("event: ready")) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    body += decoder.decode(value, { stream: true });
+  }
+  abort.abort();
+  return { status: response.status, body };
 }
 
 describe("tenancy: every route, another account's credentials", () => {
@@ -87,9 +112,14 @@ describe("tenancy: every route, another account's credentials", () => {
     ids.conversation = (
       await ownerApi("POST", "/v1/conversations", { contact_id: ids.contact, inbox_id: ids.inbox })
     ).body.id;
+    ids.webhook = (
+      await ownerApi("POST", "/v1/webhooks", { url: "http://127.0.0.1:9/owner-1", events: ["*"] })
+    ).body.id;
     ids.comment = (
       await ownerApi("POST", `/v1/contacts/${ids.contact}/comments`, { text: "Owner's Secret note" })
     ).body.id;
+    await server.core.events.dispatchAll();
+    ids.delivery = (await ownerApi("GET", `/v1/webhooks/${ids.webhook}/deliveries?limit=1`)).body.data[0].id;
   });
   afterAll(() => server.close());
 
@@ -111,12 +141,17 @@ describe("tenancy: every route, another account's credentials", () => {
       (await ownerApi("GET", `/v1/conversations/${ids.conversation}`)).body,
       (await ownerApi("GET", `/v1/contacts/${ids.contact}/comments`)).body,
       (await ownerApi("GET", `/v1/inboxes/${ids.inbox}`)).body,
+      (await ownerApi("GET", `/v1/contacts/${ids.contact}/followers`)).body,
+      (await ownerApi("GET", `/v1/webhooks/${ids.webhook}`)).body,
+      (await ownerApi("GET", `/v1/webhooks/${ids.webhook}/deliveries/${ids.delivery}/attempts`)).body,
     ];
     const before = await snapshot();
     for (const route of await nativeRoutes(server)) {
       const path = pathFor(route, ids);
       let res: { status: number; body: unknown };
-      if (MULTIPART.test(route.path) && route.method !== "GET" && route.method !== "DELETE") {
+      if (route.path.endsWith("/stream")) {
+        res = await openStream(`${server.url}${path}`, intruderAuth);
+      } else if (MULTIPART.test(route.path) && route.method !== "GET" && route.method !== "DELETE") {
         const form = new FormData();
         form.append("file", new Blob([Uint8Array.from([0x89, 0x50, 0x4e, 0x47])], { type: "image/png" }), "x.png");
         const response = await fetch(`${server.url}${path}`, {

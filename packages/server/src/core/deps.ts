@@ -15,10 +15,22 @@ export interface CoreSettings {
   maxFileBytes: number;
   /** Largest avatar image, in bytes. */
   maxAvatarBytes: number;
+  webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  /** How long one delivery attempt may take before it counts as failed. */
+  timeoutMs: number;
+  /** Attempts before a delivery is given up as failed. */
+  maxAttempts: number;
+  /** Wait before the first retry; each further retry waits twice as long, up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
 }
 
 export const DEFAULT_SETTINGS: CoreSettings = {
   defaultCountry: undefined,
   maxFileBytes: 25 * 1024 * 1024,
   maxAvatarBytes: 5 * 1024 * 1024,
+  webhooks: { timeoutMs: 10_000, maxAttempts: 10, retryBaseMs: 5_000, retryMaxMs: 60 * 60 * 1000 },
 };

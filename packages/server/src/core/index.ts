@@ -1,3 +1,5 @@
+import { EVENTS_CHANNEL } from "../store/events.js";
+import { DELIVERIES_CHANNEL } from "../store/webhooks.js";
 import { type ActivityPageInput, contactActivities, conversationActivities } from "./activities/list.js";
 import type { Actor } from "./actor.js";
 import { authenticate } from "./auth/authenticate.js";
@@ -26,6 +28,7 @@ import { downloadFile } from "./files/download.js";
 import type { FilePageInput, IncomingFile } from "./files/file.js";
 import { getFile, listFiles } from "./files/list.js";
 import { uploadFile } from "./files/upload.js";
+import { followContact, listContactFollowers, unfollowContact } from "./followers/follow.js";
 import { claimIdempotency, finishIdempotency } from "./idempotency/replay.js";
 import { type AttachInput, attachContactToInbox } from "./inboxes/contact-inbox.js";
 import { createInbox, deleteInbox, getInbox, type InboxInput, listInboxes, updateInbox } from "./inboxes/manage.js";
@@ -42,9 +45,22 @@ import {
   listNotifications,
   markNotificationsRead,
 } from "./notifications/inbox.js";
+import { NotificationFeed } from "./notifications/live.js";
+import { listAttempts, listDeliveries, retryDelivery } from "./webhooks/deliveries.js";
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listWebhooks,
+  rotateWebhookSecret,
+  updateWebhook,
+  type WebhookInput,
+} from "./webhooks/manage.js";
+import { DeliverySender } from "./webhooks/send.js";
 
 /** The core's whole surface, bound to its dependencies: what faces are given. */
 export function createCore(deps: CoreDeps) {
+  const feed = new NotificationFeed(deps);
   return {
     auth: {
       authenticate: (key: string, secret: string) => authenticate(deps, key, secret),
@@ -122,13 +138,40 @@ export function createCore(deps: CoreDeps) {
       /** One batch of pending events; what the background dispatcher runs. */
       dispatch: (batchSize?: number) => dispatchEvents(deps, batchSize),
       dispatchAll: () => dispatchAllEvents(deps),
+      /** Calls `onNew` when any process commits events (or may have: after a lost connection). */
+      watch: (onNew: () => void) => deps.db.listen(EVENTS_CHANNEL, onNew),
     },
     notifications: {
       list: (actor: Actor, input: { limit?: number; skip?: number }) => listNotifications(deps, actor, input),
       markRead: (actor: Actor, ids?: number[]) => markNotificationsRead(deps, actor, ids),
       dismiss: (actor: Actor, id: number) => dismissNotification(deps, actor, id),
       dismissAll: (actor: Actor) => dismissAllNotifications(deps, actor),
+      streamStart: (actor: Actor, lastEventId: number | undefined) => feed.startingPoint(actor, lastEventId),
+      subscribe: (...args: Parameters<NotificationFeed["subscribe"]>) => feed.subscribe(...args),
     },
+    followers: {
+      list: (actor: Actor, contactId: number) => listContactFollowers(deps, actor, contactId),
+      follow: (actor: Actor, contactId: number, userId: number) => followContact(deps, actor, contactId, userId),
+      unfollow: (actor: Actor, contactId: number, userId: number) => unfollowContact(deps, actor, contactId, userId),
+    },
+    webhooks: {
+      create: (actor: Actor, input: WebhookInput) => createWebhook(deps, actor, input),
+      list: (actor: Actor) => listWebhooks(deps, actor),
+      get: (actor: Actor, id: number) => getWebhook(deps, actor, id),
+      update: (actor: Actor, id: number, input: WebhookInput) => updateWebhook(deps, actor, id, input),
+      delete: (actor: Actor, id: number) => deleteWebhook(deps, actor, id),
+      rotateSecret: (actor: Actor, id: number) => rotateWebhookSecret(deps, actor, id),
+      deliveries: (actor: Actor, id: number, input: { limit?: number; skip?: number; status?: string }) =>
+        listDeliveries(deps, actor, id, input),
+      attempts: (actor: Actor, id: number, deliveryId: number) => listAttempts(deps, actor, id, deliveryId),
+      retry: (actor: Actor, id: number, deliveryId: number) => retryDelivery(deps, actor, id, deliveryId),
+      /** The background sender of due deliveries (one per process). */
+      sender: (options: ConstructorParameters<typeof DeliverySender>[1]) => new DeliverySender(deps, options),
+      /** Calls `onDue` when deliveries may have become due in any process. */
+      watch: (onDue: () => void) => deps.db.listen(DELIVERIES_CHANNEL, onDue),
+    },
+    /** Ends what the core keeps open (live streams' database listener). */
+    close: () => feed.close(),
     idempotency: {
       claim: (actor: Actor, key: string, fingerprint: string) => claimIdempotency(deps, actor, key, fingerprint),
       finish: (actor: Actor, key: string, statusCode: number, body: string) =>

@@ -98,11 +98,20 @@ export async function touchConversation(db: Queryable, accountId: number, id: nu
     UPDATE conversations SET updated_at = now(), last_activity_at = now() WHERE account_id = ${accountId} AND id = ${id}`);
 }
 
-/** A conversation moving means its contact was active. */
-export async function markContactActive(db: Queryable, accountId: number, contactId: number): Promise<void> {
-  await db.execute(
-    sql`UPDATE contacts SET last_activity_at = now() WHERE account_id = ${accountId} AND id = ${contactId}`,
-  );
+/** A conversation moving means its contact was active: last activity becomes now. Returns before and after. */
+export async function markContactActive(
+  db: Queryable,
+  accountId: number,
+  contactId: number,
+): Promise<{ from: Date | null; to: Date } | undefined> {
+  const [row] = await db.query<{ from: Date | null; to: Date }>(sql`
+    WITH old AS (
+      SELECT account_id, id, last_activity_at FROM contacts WHERE account_id = ${accountId} AND id = ${contactId} FOR UPDATE
+    )
+    UPDATE contacts c SET last_activity_at = now() FROM old
+    WHERE c.account_id = old.account_id AND c.id = old.id
+    RETURNING old.last_activity_at AS "from", c.last_activity_at AS "to"`);
+  return row;
 }
 
 export async function replaceConversationLabels(

@@ -13,6 +13,12 @@ export interface Database extends Queryable {
   readonly kind: "postgres" | "pglite";
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onMessage` with the payload of every NOTIFY on `channel` (sent by any process, on
+   * commit). `null` means the listening connection was re-established and messages may have been
+   * missed, so the listener should catch up from the database. Resolves to a function that stops.
+   */
+  listen(channel: string, onMessage: (payload: string | null) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 

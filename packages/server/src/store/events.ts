@@ -31,6 +31,19 @@ export async function insertEvents(db: Queryable, accountId: number, events: New
     INSERT INTO events (account_id, type, actor_id, contact_id, conversation_id, data) VALUES ${sql.join(rows)}`);
 }
 
+const DISPATCH_LOCK = 7_404_012;
+
+/** Notified on commit of every transaction that wrote events (a trigger, see migration 0005). */
+export const EVENTS_CHANNEL = "contactd_events";
+
+/**
+ * Serialises dispatchers for the rest of the transaction. Notification and delivery ids are then
+ * assigned in commit order, which lets live streams resume from "the last id I saw" without gaps.
+ */
+export async function lockDispatch(db: Queryable): Promise<void> {
+  await db.query(sql`SELECT pg_advisory_xact_lock(${DISPATCH_LOCK})`);
+}
+
 /** The oldest undispatched events, locked for this transaction; rows other dispatchers hold are skipped. */
 export async function claimUndispatchedEvents(db: Queryable, limit: number): Promise<EventRow[]> {
   return db.query<EventRow>(sql`

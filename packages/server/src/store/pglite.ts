@@ -34,6 +34,7 @@ export async function openPglite(dataDir: string | undefined): Promise<Database>
     kind: "pglite",
     ...queryable(client),
     transaction: (work) => client.transaction((tx) => work(queryable(tx))),
+    listen: (channel, onMessage) => client.listen(channel, onMessage),
     close: () => client.close(),
   };
 }

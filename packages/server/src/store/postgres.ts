@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Database, Queryable } from "./database.js";
+import { PgListener } from "./listener.js";
 import type { Sql } from "./sql.js";
 
 // int8 (ids, counts) as numbers, matching PGlite: ids stay far below 2^53.
@@ -27,6 +28,7 @@ export function openPostgres(connectionString: string, poolSize: number): Databa
   const pool = new pg.Pool({ connectionString, max: poolSize });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
+  const listener = new PgListener(connectionString);
   return {
     kind: "postgres",
     ...queryable(pool),
@@ -44,6 +46,10 @@ export function openPostgres(connectionString: string, poolSize: number): Databa
         client.release();
       }
     },
-    close: () => pool.end(),
+    listen: (channel, onMessage) => listener.listen(channel, onMessage),
+    async close() {
+      await listener.close();
+      await pool.end();
+    },
   };
 }

@@ -12,6 +12,7 @@ import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { FieldErrors, ForbiddenError, NotFoundError } from "../errors.js";
 import { recordChanges, recordEvents } from "../events/record.js";
+import { followAsParticipant } from "../followers/follow.js";
 import { type Comment, toComment } from "./comment.js";
 import { mentionedUsers } from "./mentions.js";
 
@@ -55,6 +56,7 @@ export async function createComment(
       },
     ]);
     await recordMentions(tx, actor, contactId, id, mentions);
+    await followAsParticipant(tx, actor.accountId, contactId, actor.userId);
     return toComment((await findComment(tx, actor.accountId, contactId, id)) as CommentRow);
   });
 }

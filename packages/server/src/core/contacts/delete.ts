@@ -1,6 +1,7 @@
 import { contactAvatar, deleteAvatarRow } from "../../store/avatars.js";
 import { deleteContact as deleteContactRow, findContact } from "../../store/contacts.js";
 import { fileStorageKeysOfContact } from "../../store/files.js";
+import { listFollowers } from "../../store/followers.js";
 import { type Actor, requireAdministrator } from "../actor.js";
 import { avatarBlobKey } from "../avatars/avatar.js";
 import type { CoreDeps } from "../deps.js";
@@ -22,6 +23,7 @@ export async function deleteContact(deps: CoreDeps, actor: Actor, id: number): P
       await deleteAvatarRow(tx, actor.accountId, avatar.avatarKey);
       keys.push(avatarBlobKey(avatar.avatarKey));
     }
+    const followers = await listFollowers(tx, actor.accountId, id);
     await deleteContactRow(tx, actor.accountId, id);
     // The row is gone, so the event carries what receivers need to recognise the contact.
     await recordEvents(tx, actor.accountId, [
@@ -34,6 +36,7 @@ export async function deleteContact(deps: CoreDeps, actor: Actor, id: number): P
           email: contact.email,
           phone_number: contact.phoneNumber,
           identifier: contact.identifier,
+          follower_ids: followers.map((follower) => String(follower.user_id)),
         },
       },
     ]);

@@ -1,16 +1,13 @@
 import type { NewActivity } from "../../store/activities.js";
 import { findContact } from "../../store/contacts.js";
-import {
-  type ConversationRow,
-  findConversation,
-  insertConversation,
-  markContactActive,
-} from "../../store/conversations.js";
+import { type ConversationRow, findConversation, insertConversation } from "../../store/conversations.js";
 import { findInbox } from "../../store/inboxes.js";
 import type { Actor } from "../actor.js";
+import { markContactActiveNow } from "../contacts/last-activity.js";
 import type { CoreDeps } from "../deps.js";
 import { FieldErrors, NotFoundError } from "../errors.js";
 import { recordChanges } from "../events/record.js";
+import { followAsParticipant } from "../followers/follow.js";
 import { type Conversation, toConversation } from "./conversation.js";
 import { checkAssignee, checkSnoozedUntil, checkStatus } from "./fields.js";
 
@@ -64,7 +61,8 @@ export async function createConversation(
       });
     }
     await recordChanges(tx, actor.accountId, entries);
-    await markContactActive(tx, actor.accountId, contact.id);
+    if (input.assigneeId) await followAsParticipant(tx, actor.accountId, contact.id, input.assigneeId);
+    await markContactActiveNow(tx, actor, contact.id);
     return toConversation((await findConversation(tx, actor.accountId, id)) as ConversationRow);
   });
 }

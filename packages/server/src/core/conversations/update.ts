@@ -1,17 +1,14 @@
 import type { NewActivity } from "../../store/activities.js";
 import type { ConversationRow } from "../../store/conversations.js";
-import {
-  findConversation,
-  markContactActive,
-  replaceConversationLabels,
-  updateConversation,
-} from "../../store/conversations.js";
+import { findConversation, replaceConversationLabels, updateConversation } from "../../store/conversations.js";
 import { ensureLabels } from "../../store/labels.js";
 import { labelChanges } from "../activities/changes.js";
 import type { Actor } from "../actor.js";
+import { markContactActiveNow } from "../contacts/last-activity.js";
 import type { CoreDeps } from "../deps.js";
 import { FieldErrors, NotFoundError } from "../errors.js";
 import { recordChanges } from "../events/record.js";
+import { followAsParticipant } from "../followers/follow.js";
 import { normalizeLabels } from "../labels/normalize.js";
 import { type Conversation, toConversation } from "./conversation.js";
 import { checkAssignee, checkSnoozedUntil, checkStatus } from "./fields.js";
@@ -50,7 +47,10 @@ export async function updateConversationState(
     if (labels)
       await replaceConversationLabels(tx, actor.accountId, id, await ensureLabels(tx, actor.accountId, labels));
     await recordChanges(tx, actor.accountId, changesOf(actor, current, next, labels));
-    await markContactActive(tx, actor.accountId, current.contact_id);
+    if (next.assigneeId !== null && next.assigneeId !== current.assignee_id) {
+      await followAsParticipant(tx, actor.accountId, current.contact_id, next.assigneeId);
+    }
+    await markContactActiveNow(tx, actor, current.contact_id);
     return toConversation((await findConversation(tx, actor.accountId, id)) as ConversationRow);
   });
 }

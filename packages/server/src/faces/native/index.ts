@@ -7,9 +7,12 @@ import { accountRoutes } from "./routes/account.js";
 import { commentRoutes } from "./routes/comments.js";
 import { contactRoutes } from "./routes/contacts.js";
 import { conversationRoutes } from "./routes/conversations.js";
+import { followerRoutes } from "./routes/followers.js";
 import { inboxRoutes } from "./routes/inboxes.js";
 import { labelRoutes } from "./routes/labels.js";
+import { notificationStreamRoute } from "./routes/notification-stream.js";
 import { notificationRoutes } from "./routes/notifications.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 import { Contact, ContactInbox, ErrorBody } from "./schemas.js";
 import { uploadScope } from "./uploads.js";
 import { baseUrlFrom } from "./urls.js";
@@ -48,7 +51,10 @@ export async function nativeFace(app: FastifyInstance, options: { core: Core; pu
   inboxRoutes(app, core);
   conversationRoutes(app, core);
   commentRoutes(app, core);
+  followerRoutes(app, core);
   notificationRoutes(app, core);
+  notificationStreamRoute(app, core);
+  webhookRoutes(app, core);
   accountRoutes(app, core);
   app.register(uploadScope, { core, base });
 }

@@ -3,10 +3,13 @@ import type { ApiKey, IssuedApiKey, User } from "../../core/auth/keys.js";
 import type { Comment } from "../../core/comments/comment.js";
 import type { Contact } from "../../core/contacts/contact.js";
 import type { Conversation } from "../../core/conversations/conversation.js";
+import type { Follower } from "../../core/followers/follow.js";
 import type { ContactInbox } from "../../core/inboxes/contact-inbox.js";
 import type { Inbox } from "../../core/inboxes/inbox.js";
 import type { Label } from "../../core/labels/list.js";
 import type { Notification } from "../../core/notifications/notification.js";
+import type { Attempt, Delivery } from "../../core/webhooks/deliveries.js";
+import type { Webhook } from "../../core/webhooks/webhook.js";
 import { absoluteUrl } from "./urls.js";
 
 /** Domain objects in the native wire format: snake_case, string ids, ISO 8601 times. */
@@ -175,5 +178,58 @@ export function renderNotification(notification: Notification) {
     data: notification.data,
     read: notification.read,
     created_at: notification.createdAt.toISOString(),
+  };
+}
+
+export function renderFollower(follower: Follower) {
+  return {
+    object_name: "follower" as const,
+    user: { id: String(follower.user.id), name: follower.user.name },
+    since: follower.since.toISOString(),
+  };
+}
+
+export function renderWebhook(webhook: Webhook) {
+  return {
+    object_name: "webhook" as const,
+    id: String(webhook.id),
+    url: webhook.url,
+    events: webhook.events,
+    description: webhook.description,
+    include_system_changes: webhook.includeSystemChanges,
+    active: webhook.active,
+    created_at: webhook.createdAt.toISOString(),
+    updated_at: webhook.updatedAt.toISOString(),
+    ...(webhook.secret === undefined ? {} : { secret: webhook.secret }),
+  };
+}
+
+export function renderDelivery(delivery: Delivery) {
+  return {
+    object_name: "webhook_delivery" as const,
+    id: String(delivery.id),
+    webhook_id: String(delivery.webhookId),
+    event_id: String(delivery.eventId),
+    event_type: delivery.eventType,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    next_attempt_at: delivery.nextAttemptAt?.toISOString() ?? null,
+    last_status_code: delivery.lastStatusCode,
+    last_error: delivery.lastError,
+    created_at: delivery.createdAt.toISOString(),
+    finished_at: delivery.finishedAt?.toISOString() ?? null,
+  };
+}
+
+export function renderAttempt(attempt: Attempt) {
+  return {
+    object_name: "webhook_attempt" as const,
+    id: String(attempt.id),
+    attempt: attempt.attempt,
+    started_at: attempt.startedAt.toISOString(),
+    duration_ms: attempt.durationMs,
+    status_code: attempt.statusCode,
+    error: attempt.error,
+    response_body: attempt.responseBody,
   };
 }

@@ -406,3 +406,108 @@ export const NotificationIds = Type.Object(
   { ids: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 20 }), Type.Integer()]), { maxItems: 1000 })) },
   { additionalProperties: false, description: "No ids: all of them" },
 );
+
+// ---- Followers -------------------------------------------------------------------------------
+
+export const Follower = Type.Object({
+  object_name: Type.Literal("follower"),
+  user: Type.Object({ id: Type.String(), name: Type.String() }),
+  since: Timestamp("When they started following"),
+});
+
+export const FollowerParams = Type.Object({
+  id: Type.String({ maxLength: 64 }),
+  userId: Type.String({ maxLength: 64, description: "A user id, or me" }),
+});
+
+// ---- Webhooks --------------------------------------------------------------------------------
+
+const WebhookEvents = Type.Array(Type.String({ maxLength: 64 }), {
+  maxItems: 100,
+  description: "Event types to receive (contact.created, contact.updated, ...), or * for all",
+});
+
+const WebhookFields = {
+  url: Type.String({ maxLength: 2048, description: "An http:// or https:// URL that receives POSTs" }),
+  events: WebhookEvents,
+  description: Type.Optional(Text(500)),
+  include_system_changes: Type.Optional(
+    Type.Boolean({ description: "Also send contact.updated when only last_activity_at moved (default false)" }),
+  ),
+  active: Type.Optional(Type.Boolean({ description: "Inactive endpoints keep their deliveries waiting" })),
+};
+
+export const WebhookWrite = Type.Object(WebhookFields, { additionalProperties: false });
+export const WebhookUpdate = Type.Object(
+  { ...WebhookFields, url: Type.Optional(WebhookFields.url), events: Type.Optional(WebhookEvents) },
+  { additionalProperties: false },
+);
+
+export const Webhook = Type.Object({
+  object_name: Type.Literal("webhook"),
+  id: Type.String(),
+  url: Type.String(),
+  events: Type.Array(Type.String()),
+  description: Type.String(),
+  include_system_changes: Type.Boolean(),
+  active: Type.Boolean(),
+  created_at: Timestamp("ISO 8601"),
+  updated_at: Timestamp("ISO 8601"),
+  secret: Type.Optional(
+    Type.String({ description: "whsec_…: the signing secret, returned only on creation and rotation" }),
+  ),
+});
+
+export const WebhookDelivery = Type.Object({
+  object_name: Type.Literal("webhook_delivery"),
+  id: Type.String(),
+  webhook_id: Type.String(),
+  event_id: Type.String({ description: "Also the webhook-id header: the same on every retry" }),
+  event_type: Type.String(),
+  status: StringEnum(["pending", "delivered", "failed"] as const),
+  attempts: Type.Integer(),
+  next_attempt_at: Nullable(Timestamp("When pending: the next attempt")),
+  last_status_code: Nullable(Type.Integer()),
+  last_error: Nullable(Type.String()),
+  created_at: Timestamp("ISO 8601"),
+  finished_at: Nullable(Timestamp("When delivered or given up")),
+});
+
+export const WebhookAttempt = Type.Object({
+  object_name: Type.Literal("webhook_attempt"),
+  id: Type.String(),
+  attempt: Type.Integer(),
+  started_at: Timestamp("ISO 8601"),
+  duration_ms: Type.Integer(),
+  status_code: Nullable(Type.Integer()),
+  error: Nullable(Type.String()),
+  response_body: Nullable(Type.String({ description: "The first 1 KiB of the receiver's answer" })),
+});
+
+export const CountedListOf = <T extends TSchema>(item: T) =>
+  Type.Object({
+    object_name: Type.Literal("list"),
+    data: Type.Array(item),
+    has_more: Type.Boolean(),
+    next_cursor: Type.Null(),
+    total: Type.Integer(),
+  });
+
+export const DeliveryListQuery = Type.Object(
+  { ...PageQuery, status: Type.Optional(StringEnum(["pending", "delivered", "failed"] as const)) },
+  { additionalProperties: false },
+);
+
+export const DeliveryParams = Type.Object({
+  id: Type.String({ maxLength: 64 }),
+  deliveryId: Type.String({ maxLength: 64 }),
+});
+
+export const StreamQuery = Type.Object(
+  {
+    last_event_id: Type.Optional(
+      Type.String({ maxLength: 20, description: "Like the Last-Event-ID header, for clients that cannot set it" }),
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -17,13 +17,15 @@ export interface RequestSpec {
   options?: RequestOptions | undefined;
 }
 
-/** How a successful answer is read: parsed JSON, or the raw bytes of a download. */
-type Expect = "json" | "bytes";
+/** How a successful answer is read: parsed JSON, the raw bytes of a download, or a live event stream. */
+type Expect = "json" | "bytes" | "stream";
 
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_RETRIES = 2;
 // setTimeout fires at once for delays above this, so longer timeouts mean "no timer".
 const MAX_TIMER_MS = 2_147_483_647;
+
+const ACCEPT: Record<Expect, string> = { json: "application/json", bytes: "*/*", stream: "text/event-stream" };
 
 interface Answer {
   response: Response;
@@ -68,6 +70,52 @@ export class APIClient {
   async requestBytes(spec: RequestSpec): Promise<ArrayBuffer> {
     const answer = await this.send(spec, "bytes");
     return answer.bytes ?? new ArrayBuffer(0);
+  }
+
+  /**
+   * Opens a long-lived streaming response (Server-Sent Events) in one attempt and resolves once its
+   * headers arrive; the body is the caller's to read. The timeout covers only the wait for the
+   * headers, since a live stream is expected to stay open indefinitely. Nothing is retried here:
+   * the stream decides when to reconnect, and from where. Aborting `options.signal` ends the
+   * request, also while its body is being read.
+   */
+  async openStream(spec: RequestSpec): Promise<Response> {
+    const options = spec.options ?? {};
+    const timeout = checkTimeout(options.timeout ?? this.timeout);
+    const signal = options.signal;
+    if (signal?.aborted) throw new APIUserAbortError(undefined, { cause: signal.reason });
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer =
+      timeout <= MAX_TIMER_MS
+        ? setTimeout(() => {
+            timedOut = true;
+            controller.abort();
+          }, timeout)
+        : undefined;
+    // Stays attached for the life of the body: the caller's signal is how a stream is closed.
+    signal?.addEventListener("abort", () => controller.abort(), { once: true });
+    let response: Response;
+    try {
+      response = await this.fetch(this.urlOf(spec.path, spec.query), {
+        method: spec.method,
+        headers: this.headersOf(spec, undefined, "stream"),
+        body: spec.body === undefined ? null : JSON.stringify(spec.body),
+        signal: controller.signal,
+      });
+      if (!response.ok) {
+        const text = await response.text();
+        throw APIError.from(response.status, parseError(text), response.headers, response.statusText);
+      }
+    } catch (error) {
+      if (error instanceof APIError) throw error;
+      if (signal?.aborted) throw new APIUserAbortError(undefined, { cause: error });
+      if (timedOut) throw new APIConnectionTimeoutError(`Request timed out after ${timeout} ms`, { cause: error });
+      throw new APIConnectionError(`Connection error: ${describe(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+    return response;
   }
 
   private async send(spec: RequestSpec, expect: Expect): Promise<Answer> {
@@ -162,7 +210,7 @@ export class APIClient {
   }
 
   private headersOf(spec: RequestSpec, idempotencyKey: string | undefined, expect: Expect): Headers {
-    const headers = new Headers({ accept: expect === "bytes" ? "*/*" : "application/json" });
+    const headers = new Headers({ accept: ACCEPT[expect] });
     if (spec.body !== undefined && !isFormData(spec.body)) headers.set("content-type", "application/json");
     headers.set("authorization", this.authorization);
     for (const [name, value] of Object.entries(this.defaultHeaders)) headers.set(name, value);
@@ -241,7 +289,8 @@ function checkTimeout(value: number): number {
   return value;
 }
 
-function describe(error: unknown): string {
+/** An error's message with its cause's, for wrapping errors from fetch (whose messages are terse). */
+export function describe(error: unknown): string {
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
   return error instanceof Error ? `${error.message}${cause}` : String(error);
 }

@@ -3,6 +3,8 @@ import { Contacts } from "./resources/contacts.js";
 import { Conversations } from "./resources/conversations.js";
 import { Inboxes } from "./resources/inboxes.js";
 import { Labels } from "./resources/labels.js";
+import { Notifications } from "./resources/notifications.js";
+import { Webhooks } from "./resources/webhooks.js";
 import type { ClientOptions, Me, RequestOptions } from "./types.js";
 
 /**
@@ -18,11 +20,17 @@ export class Contactd {
   readonly labels: Labels;
   readonly inboxes: Inboxes;
   readonly conversations: Conversations;
+  /** The caller's notifications, also live: `client.notifications.stream()`. */
+  readonly notifications: Notifications;
+  /** Endpoints that receive the account's events (administrators). */
+  readonly webhooks: Webhooks;
   readonly #client: APIClient;
 
   constructor(options: ClientOptions) {
     this.#client = new APIClient(options);
-    this.contacts = new Contacts(this.#client);
+    this.notifications = new Notifications(this.#client);
+    this.webhooks = new Webhooks(this.#client);
+    this.contacts = new Contacts(this.#client, this.notifications);
     this.labels = new Labels(this.#client);
     this.inboxes = new Inboxes(this.#client);
     this.conversations = new Conversations(this.#client);

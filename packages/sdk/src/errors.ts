@@ -97,6 +97,14 @@ export class APIUserAbortError extends ContactdError {
   }
 }
 
+/**
+ * A webhook request that is not provably from contactd (missing headers, no matching signature),
+ * or whose timestamp is too far from now; receivers answer it with a 400.
+ */
+export class WebhookVerificationError extends ContactdError {
+  override name: string = "WebhookVerificationError";
+}
+
 function errorClassFor(status: number): typeof APIError {
   switch (status) {
     case 400:

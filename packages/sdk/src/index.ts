@@ -17,10 +17,12 @@ export {
   PermissionDeniedError,
   RateLimitError,
   UnprocessableEntityError,
+  WebhookVerificationError,
 } from "./errors.js";
 export type * from "./file-types.js";
 export type * from "./linked-types.js";
-export type { PageLoader, PagePosition, PagingStyle } from "./pagination.js";
+export type * from "./notification-types.js";
+export type { NoExtras, PageLoader, PageOf, PagePosition, PagingStyle } from "./pagination.js";
 export { Page, PagePromise } from "./pagination.js";
 export { ContactComments } from "./resources/contact-comments.js";
 export { ContactLabels } from "./resources/contact-labels.js";
@@ -28,4 +30,9 @@ export { Contacts } from "./resources/contacts.js";
 export { Conversations } from "./resources/conversations.js";
 export { Inboxes } from "./resources/inboxes.js";
 export { Labels } from "./resources/labels.js";
+export { NotificationStream } from "./resources/notification-stream.js";
+export { Notifications } from "./resources/notifications.js";
+export { Webhooks } from "./resources/webhooks.js";
 export type * from "./types.js";
+export { signWebhook, verifyWebhook } from "./webhook-signature.js";
+export type * from "./webhook-types.js";

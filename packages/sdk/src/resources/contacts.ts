@@ -11,6 +11,13 @@ import type {
   Conversation,
   PageParams,
 } from "../linked-types.js";
+import type {
+  Notification,
+  NotificationDismissed,
+  NotificationListExtras,
+  NotificationsDismissed,
+  NotificationsRead,
+} from "../notification-types.js";
 import { loadPage, type PageLoader, PagePromise } from "../pagination.js";
 import type {
   Contact,
@@ -27,6 +34,7 @@ import type {
 import { ContactComments } from "./contact-comments.js";
 import { ContactLabels } from "./contact-labels.js";
 import { idPath } from "./ids.js";
+import { Notifications } from "./notifications.js";
 import { skipPaged } from "./paged.js";
 
 export class Contacts {
@@ -35,7 +43,10 @@ export class Contacts {
   /** The comments on one contact: `client.contacts.comments.create(id, { text: "Called back" })`. */
   readonly comments: ContactComments;
 
-  constructor(private readonly client: APIClient) {
+  constructor(
+    private readonly client: APIClient,
+    private readonly notifications: Notifications = new Notifications(client),
+  ) {
     this.labels = new ContactLabels(client);
     this.comments = new ContactComments(client);
   }
@@ -172,6 +183,30 @@ export class Contacts {
   getHistory(contactId: ID, params: PageParams = {}, options?: RequestOptions): PagePromise<Activity> {
     const { limit, skip } = params;
     return skipPaged(this.client, () => `/contacts/${idPath(contactId)}/activities`, { limit, skip }, options);
+  }
+
+  // ---- Notifications ---------------------------------------------------------------------------
+  // The caller's notifications, here under the names the product uses; same as `client.notifications`.
+
+  /** Newest first; the page also carries `total` and `unread_count`. Pages by skip. */
+  listNotifications(
+    params: PageParams = {},
+    options?: RequestOptions,
+  ): PagePromise<Notification, NotificationListExtras> {
+    return this.notifications.list(params, options);
+  }
+
+  /** Marks these notifications read, or all of them when no ids are given; all or nothing. */
+  markNotificationsRead(ids?: ID[], options?: RequestOptions): Promise<NotificationsRead> {
+    return this.notifications.markRead(ids, options);
+  }
+
+  dismissNotification(id: ID, options?: RequestOptions): Promise<NotificationDismissed> {
+    return this.notifications.dismiss(id, options);
+  }
+
+  dismissAllNotifications(options?: RequestOptions): Promise<NotificationsDismissed> {
+    return this.notifications.dismissAll(options);
   }
 
   // ---- Files and avatars ----------------------------------------------------------------------

@@ -75,6 +75,10 @@ export class DeliverySender {
   private start(delivery: ClaimedDelivery): void {
     this.inFlight++;
     const task = deliver(this.deps, delivery)
+      .then((outcome) => {
+        // Retries come due without any NOTIFY: look again when this one does.
+        if (outcome.status === "pending") setTimeout(() => this.poke(), outcome.retryInMs).unref();
+      })
       .catch(this.options.onError)
       .finally(() => {
         this.inFlight--;
@@ -86,7 +90,7 @@ export class DeliverySender {
 }
 
 /** One attempt: POST the signed payload, then record the attempt and what comes next. */
-export async function deliver(deps: CoreDeps, delivery: ClaimedDelivery): Promise<void> {
+export async function deliver(deps: CoreDeps, delivery: ClaimedDelivery): Promise<DeliveryOutcome> {
   const settings = deps.settings.webhooks;
   const body = JSON.stringify(webhookPayload(delivery));
   const startedAt = new Date();
@@ -97,9 +101,9 @@ export async function deliver(deps: CoreDeps, delivery: ClaimedDelivery): Promis
     settings.timeoutMs,
   );
   const record: AttemptRecord = { startedAt, durationMs: Date.now() - startedAt.getTime(), ...attempt };
-  await deps.db.transaction((tx) =>
-    recordAttempt(tx, delivery, record, outcomeOf(record, delivery.attempts, settings)),
-  );
+  const outcome = outcomeOf(record, delivery.attempts, settings);
+  await deps.db.transaction((tx) => recordAttempt(tx, delivery, record, outcome));
+  return outcome;
 }
 
 function outcomeOf(attempt: AttemptRecord, attempts: number, settings: WebhookSettings): DeliveryOutcome {

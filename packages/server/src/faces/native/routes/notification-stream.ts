@@ -3,6 +3,8 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { FieldErrors } from "../../../core/errors.js";
 import type { Core } from "../../../core/index.js";
+import type { LiveSubscription } from "../../../core/notifications/live.js";
+import type { Notification } from "../../../core/notifications/notification.js";
 import { actorOf } from "../auth.js";
 import { renderNotification } from "../render.js";
 import { StreamQuery } from "../schemas.js";
@@ -29,7 +31,7 @@ export function notificationStreamRoute(app: FastifyInstance, core: Core): void 
         tags: ["notifications"],
         summary: "Live notifications (text/event-stream); resume with the Last-Event-ID header",
         description:
-          "Frames: `retry`, then `event: ready` once live, then `id: <notification id>` + `event: notification` + " +
+          "Frames: `retry`, then `event: ready` (its id is the starting point), then `id: <notification id>` + `event: notification` + " +
           "`data: <notification JSON>` per notification, and `: keep-alive` comments every 15 s.",
         querystring: StreamQuery,
       },
@@ -46,27 +48,31 @@ export function notificationStreamRoute(app: FastifyInstance, core: Core): void 
         "x-accel-buffering": "no",
         "x-request-id": request.id,
       });
-      response.write(`retry: ${RETRY_MS}\n\n`);
+      // `ready` carries the starting point as its id, so a client that drops before any
+      // notification arrives still resumes from exactly here.
+      response.write(`retry: ${RETRY_MS}\n\nid: ${afterId}\nevent: ready\ndata: {}\n\n`);
       open.add(response);
-      const subscription = await core.notifications.subscribe(
-        actor,
-        afterId,
-        (notification) => {
-          const data = JSON.stringify(renderNotification(notification));
-          response.write(`id: ${notification.id}\nevent: notification\ndata: ${data}\n\n`);
-        },
-        (err) => {
-          request.log.error({ err }, "notification stream failed");
-          response.end();
-        },
-      );
-      response.write("event: ready\ndata: {}\n\n");
+      const failed = (err: unknown) => {
+        request.log.error({ err }, "notification stream failed");
+        response.end();
+      };
+      const send = (notification: Notification) => {
+        const data = JSON.stringify(renderNotification(notification));
+        response.write(`id: ${notification.id}\nevent: notification\ndata: ${data}\n\n`);
+      };
       const heartbeat = setInterval(() => response.write(": keep-alive\n\n"), HEARTBEAT_MS);
+      let subscription: LiveSubscription | undefined;
       response.on("close", () => {
         clearInterval(heartbeat);
         open.delete(response);
-        void subscription.close();
+        void subscription?.close();
       });
+      subscription = await core.notifications.subscribe(actor, afterId, send, failed).catch((err) => {
+        failed(err);
+        return undefined;
+      });
+      // The client may have gone while subscribing.
+      if (response.destroyed) await subscription?.close();
     },
   );
 }

@@ -76,3 +76,20 @@ export interface NotificationStreamOptions {
   /** Extra headers for every connection. */
   headers?: Record<string, string>;
 }
+
+/** A user who follows a contact, and so is notified of what others do to it. */
+export interface Follower {
+  object_name: "follower";
+  user: UserRef;
+  /** ISO 8601: when they started following. */
+  since: string;
+}
+
+/** A contact's followers: `{object_name: "list", data, has_more: false, next_cursor: null, total}`. */
+export interface FollowerList {
+  object_name: "list";
+  data: Follower[];
+  has_more: false;
+  next_cursor: null;
+  total: number;
+}

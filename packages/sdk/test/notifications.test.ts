@@ -311,3 +311,43 @@ async function within<T>(promise: Promise<T>, ms = 10_000): Promise<T> {
     clearTimeout(timer);
   }
 }
+
+describe("following contacts", () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startServer();
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it("tells followers what others do to the contact, from when they followed", async () => {
+    const team = await newTeam(server);
+    await team.admin.contacts.update(team.contactId, { name: "Before following" });
+    const followers = await team.agent.contacts.follow(team.contactId);
+    expect(followers.data.map((f) => [f.user.id, f.user.name])).toEqual([[String(team.agentCreds.userId), "Agent"]]);
+    expect(followers.data[0]?.since).toMatch(ISO);
+
+    await team.admin.contacts.update(team.contactId, { email: "followed@example.com" });
+    await team.agent.contacts.update(team.contactId, { name: "Agent's own edit" });
+    await server.core.events.dispatchAll();
+    const notified = (await team.agent.contacts.listNotifications()).data;
+    expect(notified.map((n) => [n.type, n.data])).toEqual([
+      ["contact_activity", { event_type: "contact.updated", changed_fields: ["email"] }],
+    ]);
+
+    // An agent may not sign others up; an administrator may.
+    const refused = await rejection(team.agent.contacts.follow(team.contactId, String(team.adminCreds.userId)));
+    expect(refused.status).toBe(403);
+    const both = await team.admin.contacts.follow(team.contactId, String(team.adminCreds.userId));
+    expect(both.total).toBe(2);
+
+    expect((await team.agent.contacts.unfollow(team.contactId)).total).toBe(1);
+    await team.admin.contacts.update(team.contactId, { email: "unfollowed@example.com" });
+    await server.core.events.dispatchAll();
+    expect((await team.agent.contacts.listNotifications()).total).toBe(1);
+    expect((await rejection(team.agent.contacts.listFollowers("999999999"))).status).toBe(404);
+  });
+});

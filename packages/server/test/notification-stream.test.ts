@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { basicAuth, useServer } from "./harness.js";
+import { sql } from "../src/store/sql.js";
+import { backend, basicAuth, useServer } from "./harness.js";
 import { openSse } from "./sse-reader.js";
 
 /** GET /v1/notifications/stream: live, per user, resumable with Last-Event-ID. */
@@ -90,6 +91,23 @@ describe("the live notification stream", () => {
     expect(adminStream.notifications()).toEqual([]);
     await adminStream.close();
     await agentStream.close();
+  });
+
+  it.skipIf(backend !== "postgres")("recovers when the listening database connection is cut", async () => {
+    const { api, agent, server } = fixture;
+    const stream = await openSse(streamUrl(), { authorization: basicAuth(agent) });
+    await stream.waitFor((events) => events.some((e) => e.event === "ready"));
+    const contact = (await api("POST", "/v1/contacts", { name: "Cut off" })).body.id;
+    const cut = await server.db.query<{ cut: boolean }>(sql`
+      SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity
+      WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`);
+    expect(cut.length).toBeGreaterThan(0);
+    // Made while no process listens: found when the listener is back and every stream catches up.
+    await mentionAgent(contact, "while cut off");
+    await stream.waitFor(() => stream.notifications().length === 1, 15_000);
+    await mentionAgent(contact, "after");
+    await stream.waitFor(() => stream.notifications().length === 2, 15_000);
+    await stream.close();
   });
 
   it("ends open streams when the server shuts down", async () => {

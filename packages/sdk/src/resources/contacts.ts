@@ -12,6 +12,7 @@ import type {
   PageParams,
 } from "../linked-types.js";
 import type {
+  FollowerList,
   Notification,
   NotificationDismissed,
   NotificationListExtras,
@@ -183,6 +184,25 @@ export class Contacts {
   getHistory(contactId: ID, params: PageParams = {}, options?: RequestOptions): PagePromise<Activity> {
     const { limit, skip } = params;
     return skipPaged(this.client, () => `/contacts/${idPath(contactId)}/activities`, { limit, skip }, options);
+  }
+
+  // ---- Followers -------------------------------------------------------------------------------
+
+  /** Who follows the contact: they are notified of what others do to it. */
+  listFollowers(contactId: ID, options?: RequestOptions): Promise<FollowerList> {
+    return this.client.request({ method: "GET", path: `/contacts/${idPath(contactId)}/followers`, options });
+  }
+
+  /** Follows the contact as the caller, or makes another user follow it (administrators). Answers the followers. */
+  follow(contactId: ID, userId: ID | "me" = "me", options?: RequestOptions): Promise<FollowerList> {
+    const path = `/contacts/${idPath(contactId)}/followers/${userId === "me" ? "me" : idPath(userId)}`;
+    return this.client.request({ method: "PUT", path, options });
+  }
+
+  /** Stops following the contact (or stops another user following it, for administrators). */
+  unfollow(contactId: ID, userId: ID | "me" = "me", options?: RequestOptions): Promise<FollowerList> {
+    const path = `/contacts/${idPath(contactId)}/followers/${userId === "me" ? "me" : idPath(userId)}`;
+    return this.client.request({ method: "DELETE", path, options });
   }
 
   // ---- Notifications ---------------------------------------------------------------------------

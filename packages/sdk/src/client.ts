@@ -82,26 +82,15 @@ export class APIClient {
   async openStream(spec: RequestSpec): Promise<Response> {
     const options = spec.options ?? {};
     const timeout = checkTimeout(options.timeout ?? this.timeout);
-    const signal = options.signal;
-    if (signal?.aborted) throw new APIUserAbortError(undefined, { cause: signal.reason });
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer =
-      timeout <= MAX_TIMER_MS
-        ? setTimeout(() => {
-            timedOut = true;
-            controller.abort();
-          }, timeout)
-        : undefined;
-    // Stays attached for the life of the body: the caller's signal is how a stream is closed.
-    signal?.addEventListener("abort", () => controller.abort(), { once: true });
+    // The caller's signal stays attached for the life of the body: it is how a stream is closed.
+    const deadline = new Deadline(timeout, options.signal);
     let response: Response;
     try {
       response = await this.fetch(this.urlOf(spec.path, spec.query), {
         method: spec.method,
         headers: this.headersOf(spec, undefined, "stream"),
         body: spec.body === undefined ? null : JSON.stringify(spec.body),
-        signal: controller.signal,
+        signal: deadline.signal,
       });
       if (!response.ok) {
         const text = await response.text();
@@ -109,11 +98,9 @@ export class APIClient {
       }
     } catch (error) {
       if (error instanceof APIError) throw error;
-      if (signal?.aborted) throw new APIUserAbortError(undefined, { cause: error });
-      if (timedOut) throw new APIConnectionTimeoutError(`Request timed out after ${timeout} ms`, { cause: error });
-      throw new APIConnectionError(`Connection error: ${describe(error)}`, { cause: error });
+      throw deadline.failure(error);
     } finally {
-      clearTimeout(timer);
+      deadline.clearTimer();
     }
     return response;
   }
@@ -170,31 +157,20 @@ export class APIClient {
     signal: AbortSignal | undefined,
     expect: Expect,
   ): Promise<Answer | APIConnectionError> {
-    if (signal?.aborted) throw new APIUserAbortError(undefined, { cause: signal.reason });
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer =
-      timeout <= MAX_TIMER_MS
-        ? setTimeout(() => {
-            timedOut = true;
-            controller.abort();
-          }, timeout)
-        : undefined;
-    const onAbort = () => controller.abort();
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const deadline = new Deadline(timeout, signal);
     try {
-      const response = await this.fetch(url, { ...init, signal: controller.signal });
+      const response = await this.fetch(url, { ...init, signal: deadline.signal });
       // Read the body under the same timer: a server that sends headers and then stalls times out too.
       if (expect === "bytes" && response.ok) return { response, text: "", bytes: await response.arrayBuffer() };
       const text = await response.text();
       return { response, text };
     } catch (error) {
-      if (signal?.aborted) throw new APIUserAbortError(undefined, { cause: error });
-      if (timedOut) return new APIConnectionTimeoutError(`Request timed out after ${timeout} ms`, { cause: error });
-      return new APIConnectionError(`Connection error: ${describe(error)}`, { cause: error });
+      const failure = deadline.failure(error);
+      if (failure instanceof APIUserAbortError) throw failure;
+      return failure;
     } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      deadline.clearTimer();
+      deadline.detach();
     }
   }
 
@@ -293,4 +269,50 @@ function checkTimeout(value: number): number {
 export function describe(error: unknown): string {
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
   return error instanceof Error ? `${error.message}${cause}` : String(error);
+}
+
+/**
+ * One request's abort signal: fires when `timeout` passes or the caller's `signal` aborts, and
+ * tells afterwards which of the two (or neither: a network failure) ended the request.
+ */
+class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: ReturnType<typeof setTimeout> | undefined;
+  private timedOut = false;
+  private readonly onAbort = () => this.controller.abort();
+
+  constructor(
+    private readonly timeout: number,
+    private readonly callerSignal: AbortSignal | undefined,
+  ) {
+    if (callerSignal?.aborted) throw new APIUserAbortError(undefined, { cause: callerSignal.reason });
+    this.timer =
+      timeout <= MAX_TIMER_MS
+        ? setTimeout(() => {
+            this.timedOut = true;
+            this.controller.abort();
+          }, timeout)
+        : undefined;
+    callerSignal?.addEventListener("abort", this.onAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The error for a failed fetch: aborted by the caller, timed out, or a connection error. */
+  failure(error: unknown): APIUserAbortError | APIConnectionError {
+    if (this.callerSignal?.aborted) return new APIUserAbortError(undefined, { cause: error });
+    if (this.timedOut)
+      return new APIConnectionTimeoutError(`Request timed out after ${this.timeout} ms`, { cause: error });
+    return new APIConnectionError(`Connection error: ${describe(error)}`, { cause: error });
+  }
+
+  clearTimer(): void {
+    clearTimeout(this.timer);
+  }
+
+  detach(): void {
+    this.callerSignal?.removeEventListener("abort", this.onAbort);
+  }
 }

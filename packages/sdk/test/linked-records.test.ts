@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Credentials, newAccount, newAgent, startServer, type TestServer } from "../../server/test/harness.js";
 import {
-  type APIError,
   ConflictError,
   Contactd,
   ContactdError,
@@ -12,6 +11,7 @@ import {
   PermissionDeniedError,
   UnprocessableEntityError,
 } from "../src/index.js";
+import { collect, rejection } from "./helpers.js";
 
 /** Inboxes, contact inboxes, conversations, activity logs and comments through the SDK, against the real server. */
 
@@ -46,22 +46,6 @@ async function newTeam(): Promise<Account> {
     agent: new Contactd({ baseUrl: server.url, apiKey: agentCreds.key, apiSecret: agentCreds.secret }),
     agentCreds,
   };
-}
-
-/** The error a promise rejects with; fails the test when it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<APIError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as APIError;
-  }
-  expect.fail("expected the call to fail");
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
 }
 
 describe("inboxes", () => {

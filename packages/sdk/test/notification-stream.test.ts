@@ -13,6 +13,7 @@ import {
 } from "../src/index.js";
 import { compareIds } from "../src/resources/notification-stream.js";
 import { type SseEvent, SseParser } from "../src/sse.js";
+import { within } from "./helpers.js";
 
 /**
  * The notification stream's transport over real sockets: a small HTTP server on 127.0.0.1 writes
@@ -91,19 +92,6 @@ function frame(id: number): string {
 function open(response: ServerResponse, retryMs = 20): void {
   response.writeHead(200, EVENT_STREAM);
   response.write(`retry: ${retryMs}\n\nevent: ready\ndata: {}\n\n`);
-}
-
-/** `promise`, or a failure after `ms`. */
-async function within<T>(promise: Promise<T>, ms = 5_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`nothing within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 async function take(iterator: AsyncIterator<Notification>, count: number): Promise<string[]> {

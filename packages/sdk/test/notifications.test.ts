@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Credentials, newAccount, newAgent, startServer, type TestServer } from "../../server/test/harness.js";
 import {
-  type APIError,
   AuthenticationError,
   Contactd,
   NotFoundError,
@@ -9,6 +8,7 @@ import {
   type NotificationStream,
   Page,
 } from "../src/index.js";
+import { collect, rejection, within } from "./helpers.js";
 
 /** Notifications through the SDK, against the real server: listing, marking read, dismissing, and the live stream. */
 
@@ -46,22 +46,6 @@ async function mentionAgent(team: Team): Promise<string> {
     mentions: [String(team.agentCreds.userId)],
   });
   return comment.id;
-}
-
-/** The error a promise rejects with; fails the test when it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<APIError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as APIError;
-  }
-  expect.fail("expected the call to fail");
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const items: T[] = [];
-  for await (const item of iterable) items.push(item);
-  return items;
 }
 
 const commentOf = (notification: Notification) => notification.data.comment_id;
@@ -298,19 +282,6 @@ describe("notification stream", () => {
     await expect(collect(denied)).rejects.toBeInstanceOf(AuthenticationError);
   });
 });
-
-/** `promise`, or a failure after `ms`. */
-async function within<T>(promise: Promise<T>, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`nothing within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe("following contacts", () => {
   let server: TestServer;

@@ -1,8 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { buildApp } from "../src/app.js";
 import { type BackgroundWork, startBackgroundWork } from "../src/background.js";
 import { createAccount } from "../src/core/accounts/create.js";
@@ -23,9 +23,22 @@ export const backend = process.env.DATABASE_URL ? "postgres" : "pglite";
 
 export async function openTestDatabase(): Promise<Database> {
   const url = process.env.DATABASE_URL;
-  const db = url ? openPostgres(url, 5) : await openPglite(undefined);
+  const db = url ? openPostgres(url, 5) : await openPglite(undefined, { template: await pgliteTemplate() });
   await migrate(db);
   return db;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** A file holding a migrated PGlite database, to start each test file's copy from. */
+    pgliteTemplate: string | undefined;
+  }
+}
+
+/** The migrated database the global setup dumped, if any (see test/pglite-template.ts). */
+async function pgliteTemplate(): Promise<Blob | undefined> {
+  const file = inject("pgliteTemplate");
+  return file ? new Blob([await readFile(file)]) : undefined;
 }
 
 /**

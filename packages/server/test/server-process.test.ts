@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, freshDatabase } from "./harness.js";
 import { buildServer, main, start, stop } from "./processes.js";
 
-describe("the server process", () => {
+// Each test starts real server processes, a PGlite one taking seconds to open on a busy machine.
+describe("the server process", { timeout: 120_000 }, () => {
   let dataDir: string;
   let database: Awaited<ReturnType<typeof freshDatabase>>;
 

@@ -23,6 +23,8 @@ export class APIError extends ContactdError {
   readonly field: string | undefined;
   /** On a 409: the id of the contact already holding the email, phone number or identifier. */
   readonly existingId: string | undefined;
+  /** On a 410 for a merged-away contact: the id of the contact it was merged into. */
+  readonly mergedInto: string | undefined;
   readonly headers: Headers;
   /** The parsed JSON body, or its text when it was not JSON. */
   readonly body: unknown;
@@ -37,6 +39,7 @@ export class APIError extends ContactdError {
     this.details = error?.details;
     this.field = error?.field;
     this.existingId = error?.existing_id;
+    this.mergedInto = error?.merged_into;
     this.headers = headers;
     this.body = body;
   }
@@ -62,6 +65,10 @@ export class NotFoundError extends APIError {
 }
 export class ConflictError extends APIError {
   override name: string = "ConflictError";
+}
+/** The record is gone for good; for a merged-away contact, `mergedInto` names the survivor. */
+export class GoneError extends APIError {
+  override name: string = "GoneError";
 }
 export class UnprocessableEntityError extends APIError {
   override name: string = "UnprocessableEntityError";
@@ -117,6 +124,8 @@ function errorClassFor(status: number): typeof APIError {
       return NotFoundError;
     case 409:
       return ConflictError;
+    case 410:
+      return GoneError;
     case 422:
       return UnprocessableEntityError;
     case 429:
@@ -141,5 +150,6 @@ function errorEnvelope(body: unknown): Partial<ErrorBody["error"]> | undefined {
     details: Array.isArray(e.details) ? (e.details as FieldError[]) : undefined,
     field: text(e.field),
     existing_id: text(e.existing_id),
+    merged_into: text(e.merged_into),
   };
 }

@@ -12,6 +12,7 @@ export {
   BadRequestError,
   ConflictError,
   ContactdError,
+  GoneError,
   InternalServerError,
   NotFoundError,
   PermissionDeniedError,

@@ -169,6 +169,7 @@ export interface ErrorBody {
     details?: FieldError[];
     field?: string;
     existing_id?: string;
+    merged_into?: string;
   };
 }
 
@@ -208,3 +209,31 @@ export type ClientOptions = CommonClientOptions &
     | { apiKey: string; apiSecret: string; token?: undefined }
     | { token: string; apiKey?: undefined; apiSecret?: undefined }
   );
+
+/** What `contacts.merge` answers: the surviving contact, and how much moved onto it. */
+export interface ContactMerge {
+  object_name: "contact_merge";
+  /** True when nothing was changed (`dry_run: true`). */
+  dry_run: boolean;
+  contact: Contact;
+  /** The merged-away contact's id; it answers 410 (GoneError) from now on. */
+  merged_contact_id: ID;
+  moved: {
+    conversations: number;
+    contact_inboxes: number;
+    comments: number;
+    files: number;
+    activities: number;
+    labels: number;
+    followers: number;
+  };
+}
+
+export interface ContactMergeParams {
+  /** The contact that is kept. */
+  base_contact_id: ID;
+  /** The contact merged into the base and deleted. */
+  mergee_contact_id: ID;
+  /** Work out the result and what would move, changing nothing. */
+  dry_run?: boolean;
+}

@@ -39,6 +39,16 @@ function bodyFor(route: Route, ids: Record<string, string>): unknown {
     "PATCH /v1/webhooks/{id}": { active: false, url: "http://127.0.0.1:9/hijacked" },
     "POST /v1/webhooks/{id}/rotate_secret": {},
     "POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry": {},
+    "POST /v1/contacts/merge": { base_contact_id: ids.contact, mergee_contact_id: ids.otherContact },
+    "PATCH /v1/account/settings": { agents_can_merge: false },
+    "POST /v1/contacts/upsert": { name: "Intruder", email: "owner@example.com" },
+    "POST /v1/contacts/batch": {
+      operations: [
+        { op: "update", id: ids.contact, data: { name: "Hijacked" } },
+        { op: "delete", id: ids.contact },
+        { op: "upsert", data: { name: "Intruder", email: "owner@example.com" } },
+      ],
+    },
   };
   return bodies[key];
 }
@@ -109,6 +119,7 @@ describe("tenancy: every route, another account's credentials", () => {
       inbox_id: ids.inbox,
     });
     ids.contact = contact.body.id;
+    ids.otherContact = (await ownerApi("POST", "/v1/contacts", { name: "Owner's Secret Twin" })).body.id;
     ids.conversation = (
       await ownerApi("POST", "/v1/conversations", { contact_id: ids.contact, inbox_id: ids.inbox })
     ).body.id;
@@ -141,6 +152,8 @@ describe("tenancy: every route, another account's credentials", () => {
       (await ownerApi("GET", `/v1/conversations/${ids.conversation}`)).body,
       (await ownerApi("GET", `/v1/contacts/${ids.contact}/comments`)).body,
       (await ownerApi("GET", `/v1/inboxes/${ids.inbox}`)).body,
+      (await ownerApi("GET", `/v1/contacts/${ids.otherContact}`)).body,
+      (await ownerApi("GET", "/v1/account/settings")).body,
       (await ownerApi("GET", `/v1/contacts/${ids.contact}/followers`)).body,
       (await ownerApi("GET", `/v1/webhooks/${ids.webhook}`)).body,
       (await ownerApi("GET", `/v1/webhooks/${ids.webhook}/deliveries/${ids.delivery}/attempts`)).body,

@@ -26,6 +26,8 @@ import type {
   ContactDeleted,
   ContactListParams,
   ContactLookupParams,
+  ContactMerge,
+  ContactMergeParams,
   ContactSearchParams,
   ContactUpdateParams,
   ID,
@@ -184,6 +186,14 @@ export class Contacts {
   getHistory(contactId: ID, params: PageParams = {}, options?: RequestOptions): PagePromise<Activity> {
     const { limit, skip } = params;
     return skipPaged(this.client, () => `/contacts/${idPath(contactId)}/activities`, { limit, skip }, options);
+  }
+
+  /**
+   * Merges two contacts in one step: the base is kept and takes over the mergee's conversations,
+   * inboxes, comments, files, history, labels and followers; the mergee is deleted.
+   */
+  merge(params: ContactMergeParams, options?: RequestOptions): Promise<ContactMerge> {
+    return this.client.request({ method: "POST", path: "/contacts/merge", body: params, options });
   }
 
   // ---- Followers -------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ export abstract class DomainError extends Error {
   abstract readonly kind:
     | "validation"
     | "not_found"
+    | "gone"
     | "conflict"
     | "forbidden"
     | "unauthenticated"
@@ -40,6 +41,14 @@ export class NotFoundError extends DomainError {
   readonly kind = "not_found";
   constructor(resource: string) {
     super(`${resource}_not_found`, `No such ${resource.replace(/_/g, " ")}`);
+  }
+}
+
+/** A contact merged into another: it lives on as `survivorId`. */
+export class ContactMergedError extends DomainError {
+  readonly kind = "gone";
+  constructor(readonly survivorId: number) {
+    super("contact_merged", `This contact was merged into contact ${survivorId}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { EVENTS_CHANNEL } from "../store/events.js";
 import { DELIVERIES_CHANNEL } from "../store/webhooks.js";
+import { type AccountSettings, getAccountSettings, updateAccountSettings } from "./accounts/settings.js";
 import { type ActivityPageInput, contactActivities, conversationActivities } from "./activities/list.js";
 import type { Actor } from "./actor.js";
 import { authenticate } from "./auth/authenticate.js";
@@ -10,14 +11,18 @@ import { setContactAvatar } from "./avatars/set.js";
 import { uploadImage } from "./avatars/upload.js";
 import { listComments } from "./comments/list.js";
 import { type CommentInput, createComment, deleteComment, updateComment } from "./comments/write.js";
+import { type BatchOperation, runContactBatch } from "./contacts/batch.js";
 import type { ContactInput } from "./contacts/contact.js";
 import { createContact } from "./contacts/create.js";
 import { deleteContact } from "./contacts/delete.js";
 import { getContact } from "./contacts/get.js";
 import { type ListInput, listContacts } from "./contacts/list.js";
 import { type LookupInput, lookupContact } from "./contacts/lookup.js";
+import { type MergeInput, mergeContacts } from "./contacts/merge.js";
 import { type SearchInput, searchContacts } from "./contacts/search.js";
+import { missingContact } from "./contacts/survivor.js";
 import { updateContact } from "./contacts/update.js";
+import { upsertContact } from "./contacts/upsert.js";
 import { type ConversationInput, createConversation } from "./conversations/create.js";
 import { type ConversationListInput, getConversation, listConversations } from "./conversations/list.js";
 import { type ConversationPatch, updateConversationState } from "./conversations/update.js";
@@ -77,6 +82,8 @@ export function createCore(deps: CoreDeps) {
         getContact(deps, actor, id, options),
       update: (actor: Actor, id: number, input: ContactInput) => updateContact(deps, actor, id, input),
       delete: (actor: Actor, id: number) => deleteContact(deps, actor, id),
+      upsert: (actor: Actor, input: ContactInput) => upsertContact(deps, actor, input),
+      batch: (actor: Actor, operations: BatchOperation[]) => runContactBatch(deps, actor, operations),
       list: (actor: Actor, input: ListInput) => listContacts(deps, actor, input),
       search: (actor: Actor, input: SearchInput) => searchContacts(deps, actor, input),
       lookup: (actor: Actor, input: LookupInput) => lookupContact(deps, actor, input),
@@ -84,6 +91,13 @@ export function createCore(deps: CoreDeps) {
         attachContactToInbox(deps, actor, contactId, input),
       activities: (actor: Actor, contactId: number, input: ActivityPageInput) =>
         contactActivities(deps, actor, contactId, input),
+      merge: (actor: Actor, input: MergeInput) => mergeContacts(deps, actor, input),
+      /** Why an id names no contact: a ContactMergedError naming the survivor, or a NotFoundError. */
+      missing: (actor: Actor, id: number) => missingContact(deps, actor, id),
+    },
+    account: {
+      settings: (actor: Actor) => getAccountSettings(deps, actor),
+      updateSettings: (actor: Actor, input: Partial<AccountSettings>) => updateAccountSettings(deps, actor, input),
     },
     inboxes: {
       create: (actor: Actor, input: InboxInput) => createInbox(deps, actor, input),

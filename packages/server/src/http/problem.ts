@@ -10,6 +10,8 @@ export interface Problem {
   details?: FieldError[];
   field?: string;
   existingId?: number;
+  /** For a merged-away contact: the contact it was merged into. */
+  survivorId?: number;
 }
 
 interface AjvIssue {
@@ -23,6 +25,7 @@ const DOMAIN_STATUS = {
   validation: [422, "invalid_request_error"],
   bad_request: [400, "invalid_request_error"],
   not_found: [404, "not_found_error"],
+  gone: [410, "not_found_error"],
   conflict: [409, "conflict_error"],
   forbidden: [403, "permission_error"],
   unauthenticated: [401, "authentication_error"],
@@ -38,6 +41,7 @@ export function toProblem(error: unknown): Problem {
     if ("fields" in error) problem.details = error.fields as FieldError[];
     if ("field" in error && error.field) problem.field = error.field as string;
     if ("existingId" in error && error.existingId !== undefined) problem.existingId = error.existingId as number;
+    if ("survivorId" in error) problem.survivorId = error.survivorId as number;
     return problem;
   }
   const fastifyError = error as FastifyError & { validation?: AjvIssue[]; validationContext?: string };

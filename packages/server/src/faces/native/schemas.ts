@@ -25,6 +25,9 @@ export const ErrorBody = Type.Object(
       ),
       field: Type.Optional(Type.String()),
       existing_id: Type.Optional(Type.String({ description: "On a 409: the record already holding the value" })),
+      merged_into: Type.Optional(
+        Type.String({ description: "On a 410 for a merged-away contact: the contact it was merged into" }),
+      ),
     }),
   },
   { $id: "Error", description: "The one error shape of the native API" },

@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
 import type { Core } from "../../../core/index.js";
 import { actorOf } from "../auth.js";
 import { parseId } from "../params.js";
@@ -10,6 +11,41 @@ const tags = ["account"];
 
 export function accountRoutes(app: FastifyInstance, core: Core): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  const Settings = Type.Object({
+    object_name: Type.Literal("account_settings"),
+    agents_can_merge: Type.Boolean({ description: "Whether agents may merge contacts (administrators always may)" }),
+  });
+  const SettingsUpdate = Type.Object(
+    { agents_can_merge: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false },
+  );
+  const renderSettings = (settings: { agentsCanMerge: boolean }) => ({
+    object_name: "account_settings" as const,
+    agents_can_merge: settings.agentsCanMerge,
+  });
+
+  routes.get(
+    "/account/settings",
+    { schema: { tags, summary: "The account's settings", response: { 200: Settings } } },
+    async (request) => renderSettings(await core.account.settings(actorOf(request))),
+  );
+
+  routes.patch(
+    "/account/settings",
+    {
+      schema: {
+        tags,
+        summary: "Change the account's settings (administrators)",
+        body: SettingsUpdate,
+        response: { 200: Settings },
+      },
+    },
+    async (request) =>
+      renderSettings(
+        await core.account.updateSettings(actorOf(request), { agentsCanMerge: request.body.agents_can_merge }),
+      ),
+  );
 
   routes.get(
     "/me",

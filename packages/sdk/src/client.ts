@@ -15,6 +15,8 @@ export interface RequestSpec {
   /** Sent as JSON; a FormData is sent as multipart/form-data (fetch writes its boundary). */
   body?: unknown;
   options?: RequestOptions | undefined;
+  /** The Accept header, when not the usual one for how the answer is read. */
+  accept?: string;
 }
 
 /** How a successful answer is read: parsed JSON, the raw bytes of a download, or a live event stream. */
@@ -186,7 +188,7 @@ export class APIClient {
   }
 
   private headersOf(spec: RequestSpec, idempotencyKey: string | undefined, expect: Expect): Headers {
-    const headers = new Headers({ accept: ACCEPT[expect] });
+    const headers = new Headers({ accept: spec.accept ?? ACCEPT[expect] });
     if (spec.body !== undefined && !isFormData(spec.body)) headers.set("content-type", "application/json");
     headers.set("authorization", this.authorization);
     for (const [name, value] of Object.entries(this.defaultHeaders)) headers.set(name, value);

@@ -237,3 +237,39 @@ export interface ContactMergeParams {
   /** Work out the result and what would move, changing nothing. */
   dry_run?: boolean;
 }
+
+/** Which contacts and columns `contacts.exportCsv` writes. */
+export interface ContactExportParams {
+  /** Standard fields (id, name, email, phone_number, identifier, labels, created_at, ...) and `custom_attributes.<key>` / `additional_attributes.<key>`. */
+  columns?: string[];
+  /** Only contacts a search for this term finds. */
+  q?: string;
+  /** Only contacts with any of these labels. */
+  labels?: string[];
+  sort?: string;
+  direction?: "asc" | "desc";
+  /** Start with a UTF-8 byte order mark, so spreadsheet tools read the file as UTF-8. */
+  bom?: boolean;
+}
+
+/** One operation of `contacts.batch`. */
+export type ContactBatchOperation =
+  | { op: "create"; data: ContactCreateParams; ref?: string }
+  | { op: "update"; id: ID; data: ContactUpdateParams; ref?: string }
+  | { op: "upsert"; data: ContactCreateParams; ref?: string }
+  | { op: "delete"; id: ID; ref?: string };
+
+/** What became of each operation, in request order; `status` is what the single request would have answered. */
+export interface ContactBatchResult {
+  object_name: "batch";
+  results: Array<{
+    index: number;
+    ref?: string;
+    op: ContactBatchOperation["op"];
+    status: number;
+    id?: ID;
+    contact?: Contact;
+    error?: ErrorBody["error"];
+  }>;
+  counts: { succeeded: number; failed: number };
+}

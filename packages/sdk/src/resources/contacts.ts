@@ -22,8 +22,11 @@ import type {
 import { loadPage, type PageLoader, PagePromise } from "../pagination.js";
 import type {
   Contact,
+  ContactBatchOperation,
+  ContactBatchResult,
   ContactCreateParams,
   ContactDeleted,
+  ContactExportParams,
   ContactListParams,
   ContactLookupParams,
   ContactMerge,
@@ -189,11 +192,55 @@ export class Contacts {
   }
 
   /**
+   * Updates the contact matched by identifier, else email, else phone number, or creates one:
+   * safe to call again and again for the same person, also concurrently.
+   */
+  upsert(params: ContactCreateParams, options?: RequestOptions): Promise<Contact> {
+    return this.client.request({ method: "POST", path: "/contacts/upsert", body: params, options });
+  }
+
+  /** Up to 100 creates, updates, upserts and deletes in one call, run in order, each on its own. */
+  batch(operations: ContactBatchOperation[], options?: RequestOptions): Promise<ContactBatchResult> {
+    return this.client.request({ method: "POST", path: "/contacts/batch", body: { operations }, options });
+  }
+
+  /**
    * Merges two contacts in one step: the base is kept and takes over the mergee's conversations,
    * inboxes, comments, files, history, labels and followers; the mergee is deleted.
    */
   merge(params: ContactMergeParams, options?: RequestOptions): Promise<ContactMerge> {
     return this.client.request({ method: "POST", path: "/contacts/merge", body: params, options });
+  }
+
+  /**
+   * The contacts as CSV text (all of them, or those matching `q` / `labels`), with the chosen
+   * columns: `exportCsv({ columns: ["id", "name", "custom_attributes.plan"], bom: true })`.
+   * For large exports use exportCsvStream, which never holds the whole file.
+   */
+  async exportCsv(params: ContactExportParams = {}, options?: RequestOptions): Promise<string> {
+    const bytes = await this.client.requestBytes({
+      method: "GET",
+      path: "/contacts/export.csv",
+      query: exportQuery(params),
+      options,
+    });
+    // The BOM, when asked for, is part of the file: keep it.
+    return new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+  }
+
+  /** The same CSV as a stream of bytes, read as the server sends it (e.g. piped to a file). */
+  async exportCsvStream(
+    params: ContactExportParams = {},
+    options?: RequestOptions,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.client.openStream({
+      method: "GET",
+      path: "/contacts/export.csv",
+      query: exportQuery(params),
+      options,
+      accept: "text/csv",
+    });
+    return response.body ?? new ReadableStream({ start: (controller) => controller.close() });
   }
 
   // ---- Followers -------------------------------------------------------------------------------
@@ -328,4 +375,15 @@ function fileForm(file: Blob, filename: string | undefined): FormData {
   if (filename === undefined) form.append("file", file);
   else form.append("file", file, filename);
   return form;
+}
+
+function exportQuery(params: ContactExportParams) {
+  return {
+    columns: params.columns?.join(","),
+    q: params.q,
+    labels: params.labels,
+    sort: params.sort,
+    direction: params.direction,
+    bom: params.bom,
+  };
 }

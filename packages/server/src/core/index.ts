@@ -28,6 +28,7 @@ import { type ConversationListInput, getConversation, listConversations } from "
 import { type ConversationPatch, updateConversationState } from "./conversations/update.js";
 import type { CoreDeps } from "./deps.js";
 import { dispatchAllEvents, dispatchEvents } from "./events/dispatch.js";
+import { type ContactsCsvOptions, contactsCsv } from "./exports/contacts-csv.js";
 import { deleteFile } from "./files/delete.js";
 import { downloadFile } from "./files/download.js";
 import type { FilePageInput, IncomingFile } from "./files/file.js";
@@ -98,6 +99,9 @@ export function createCore(deps: CoreDeps) {
     account: {
       settings: (actor: Actor) => getAccountSettings(deps, actor),
       updateSettings: (actor: Actor, input: Partial<AccountSettings>) => updateAccountSettings(deps, actor, input),
+    },
+    exports: {
+      contactsCsv: (actor: Actor, options: ContactsCsvOptions) => contactsCsv(deps, actor, options),
     },
     inboxes: {
       create: (actor: Actor, input: InboxInput) => createInbox(deps, actor, input),

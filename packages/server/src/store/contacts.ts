@@ -1,4 +1,14 @@
 import type { Attributes, Contact, ContactColumns, Direction, SortKey } from "../core/contacts/contact.js";
+import {
+  afterPosition,
+  escapeLike,
+  hasAnyLabel,
+  orderBy,
+  type Position,
+  SORT_COLUMNS,
+  searchMatch,
+  sortValueText,
+} from "./contact-queries.js";
 import type { Queryable } from "./database.js";
 import { type Sql, sql } from "./sql.js";
 
@@ -142,36 +152,8 @@ export function uniqueFieldOf(constraint: string | undefined): UniqueField | nul
 
 // ---- Listing ---------------------------------------------------------------------------------
 
-interface SortColumn {
-  expression: Sql;
-  type: "text" | "timestamptz";
-  nullable: boolean;
-}
-
-/** The sort value as text a cursor can carry; times in ISO 8601 UTC, whatever the session's DateStyle. */
-function sortValueText(column: SortColumn): Sql {
-  if (column.type === "text") return column.expression;
-  return sql`to_char(${column.expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-}
-
-const COMPANY = sql`lower(coalesce(c.additional_attributes ->> 'company_name', c.additional_attributes ->> 'company'))`;
-
-const SORT_COLUMNS: Record<SortKey, SortColumn> = {
-  name: { expression: sql`lower(c.name)`, type: "text", nullable: false },
-  email: { expression: sql`c.email`, type: "text", nullable: true },
-  phone_number: { expression: sql`c.phone_e164`, type: "text", nullable: true },
-  last_activity_at: { expression: sql`c.last_activity_at`, type: "timestamptz", nullable: true },
-  created_at: { expression: sql`c.created_at`, type: "timestamptz", nullable: false },
-  company: { expression: COMPANY, type: "text", nullable: true },
-  city: { expression: sql`lower(c.additional_attributes ->> 'city')`, type: "text", nullable: true },
-  country: { expression: sql`lower(c.additional_attributes ->> 'country')`, type: "text", nullable: true },
-};
-
-/** A position in a sorted listing: the sort value (as text) and id of the last row seen. */
-export interface Position {
-  value: string | null;
-  id: number;
-}
+export type { Position } from "./contact-queries.js";
+export { escapeLike } from "./contact-queries.js";
 
 export interface ListQuery {
   sort: SortKey;
@@ -201,30 +183,6 @@ export async function listContacts(db: Queryable, accountId: number, query: List
   return rows.map((row) => ({ contact: toContact(row), position: { value: row.sort_value, id: row.id } }));
 }
 
-function orderBy(column: SortColumn, direction: Direction): Sql {
-  const dir = sql.raw(direction === "asc" ? "ASC" : "DESC");
-  // Non-null keys keep PostgreSQL's default null order so that an index scan in either
-  // direction matches; nullable keys put empty values last in both directions.
-  const nulls = column.nullable ? sql` NULLS LAST` : sql.empty;
-  return sql`${column.expression} ${dir}${nulls}, c.id ${dir}`;
-}
-
-function afterPosition(column: SortColumn, direction: Direction, after: Position): Sql {
-  const cmp = sql.raw(direction === "asc" ? ">" : "<");
-  const cast = sql.raw(column.type);
-  const expr = column.expression;
-  if (after.value === null) return sql`(${expr} IS NULL AND c.id ${cmp} ${after.id})`;
-  const value = sql`${after.value}::${cast}`;
-  if (!column.nullable) return sql`(${expr}, c.id) ${cmp} (${value}, ${after.id})`;
-  return sql`(${expr} ${cmp} ${value} OR (${expr} = ${value} AND c.id ${cmp} ${after.id}) OR ${expr} IS NULL)`;
-}
-
-function hasAnyLabel(labels: string[]): Sql {
-  return sql`EXISTS (
-    SELECT 1 FROM contact_labels cl JOIN labels l ON l.account_id = cl.account_id AND l.id = cl.label_id
-    WHERE cl.account_id = c.account_id AND cl.contact_id = c.id AND l.name = ANY(${labels}::text[]))`;
-}
-
 // ---- Search ----------------------------------------------------------------------------------
 
 export interface SearchQuery {
@@ -237,22 +195,14 @@ export interface SearchQuery {
   skip: number;
 }
 
-/** LIKE pattern text for a literal string: escapes the backslash, % and _. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-}
-
 /**
  * Case-insensitive substring search ranked exact > prefix > substring, then by recent activity.
  * Terms of three or more characters use the trigram index on search_text; shorter ones match
  * prefixes through the btree indexes, never a scan of the account.
  */
 export async function searchContacts(db: Queryable, accountId: number, query: SearchQuery): Promise<Contact[]> {
-  const term = escapeLike(query.term);
-  const digits = query.digits === null ? null : escapeLike(query.digits);
-  const prefix = `${term}%`;
-  const match = query.term.length >= 3 ? substringMatch(term, digits) : prefixMatch(prefix, digits);
-  const conditions = [sql`c.account_id = ${accountId}`, match];
+  const prefix = `${escapeLike(query.term)}%`;
+  const conditions = [sql`c.account_id = ${accountId}`, searchMatch(query.term, query.digits)];
   if (query.labels.length > 0) conditions.push(hasAnyLabel(query.labels));
   const rows = await db.query<ContactRow>(sql`
     SELECT ${CONTACT_COLUMNS}
@@ -261,22 +211,6 @@ export async function searchContacts(db: Queryable, accountId: number, query: Se
     ORDER BY ${rank(query.term, prefix, query.digits)}, c.last_activity_at DESC NULLS LAST, c.id DESC
     LIMIT ${query.limit} OFFSET ${query.skip}`);
   return rows.map(toContact);
-}
-
-function substringMatch(term: string, digits: string | null): Sql {
-  const byText = sql`c.search_text LIKE ${`%${term}%`}`;
-  if (digits === null || digits.length < 3 || digits === term) return byText;
-  return sql`(${byText} OR c.search_text LIKE ${`%${digits}%`})`;
-}
-
-function prefixMatch(prefix: string, digits: string | null): Sql {
-  const parts = [
-    sql`lower(c.name) LIKE ${prefix}`,
-    sql`c.email LIKE ${prefix}`,
-    sql`lower(c.identifier) LIKE ${prefix}`,
-  ];
-  if (digits !== null) parts.push(sql`c.phone_e164 LIKE ${`+${digits}%`}`);
-  return sql`(${sql.join(parts, " OR ")})`;
 }
 
 function rank(term: string, prefix: string, digits: string | null): Sql {

@@ -21,16 +21,12 @@ export interface SearchPage {
   hasMore: boolean;
 }
 
-const MAX_TERM = 200;
+export const MAX_TERM = 200;
 
 export async function searchContacts(deps: CoreDeps, actor: Actor, input: SearchInput): Promise<SearchPage> {
   const limit = checkLimit(input.limit);
   const errors = new FieldErrors();
-  // Control characters (including the field separator of search_text) can never match.
-  const term = input.q
-    .replace(/[\u0000-\u001f\u007f]/g, " ")
-    .trim()
-    .toLowerCase();
+  const term = searchTerm(input.q);
   if (term === "") errors.add("q", "required", "give a search term");
   else if (term.length > MAX_TERM) errors.add("q", "too_long", `must be at most ${MAX_TERM} characters`);
   const labels = normalizeLabels(input.labels ?? [], errors);
@@ -47,4 +43,12 @@ export async function searchContacts(deps: CoreDeps, actor: Actor, input: Search
     data: input.includeContactInboxes ? await withContactInboxes(deps.db, actor.accountId, contacts) : contacts,
     hasMore: rows.length > limit,
   };
+}
+
+/** A search term as it is matched: lower-cased, trimmed, control characters (which can never match) as spaces. */
+export function searchTerm(q: string): string {
+  return q
+    .replace(/[\u0000-\u001f\u007f]/g, " ")
+    .trim()
+    .toLowerCase();
 }

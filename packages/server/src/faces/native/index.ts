@@ -9,6 +9,7 @@ import { commentRoutes } from "./routes/comments.js";
 import { contactBulkRoutes } from "./routes/contact-bulk.js";
 import { contactRoutes } from "./routes/contacts.js";
 import { conversationRoutes } from "./routes/conversations.js";
+import { exportRoutes } from "./routes/exports.js";
 import { followerRoutes } from "./routes/followers.js";
 import { inboxRoutes } from "./routes/inboxes.js";
 import { labelRoutes } from "./routes/labels.js";
@@ -53,6 +54,7 @@ export async function nativeFace(app: FastifyInstance, options: { core: Core; pu
   registerIdempotency(app, core);
   contactRoutes(app, core, base);
   contactBulkRoutes(app, core, base);
+  exportRoutes(app, core, base);
   labelRoutes(app, core);
   inboxRoutes(app, core);
   conversationRoutes(app, core);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newAccount, startServer, type TestServer } from "../../server/test/harness.js";
 import { Contactd, GoneError, NotFoundError, UnprocessableEntityError } from "../src/index.js";
 
-/** contacts.merge against the real server: the seed's base/mergee call, dry runs, and GoneError afterwards. */
+/** Merge and CSV export through the SDK, against the real server. */
 
 let server: TestServer;
 let client: Contactd;
@@ -53,5 +53,47 @@ describe("contacts.merge", () => {
     await expect(
       client.contacts.merge({ base_contact_id: one.id, mergee_contact_id: "999999999" }),
     ).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe("contacts.exportCsv", () => {
+  it("returns the CSV text, and streams the same bytes", async () => {
+    const team = await newAccount(server.db);
+    const own = new Contactd({ baseUrl: server.url, token: team.token });
+    await own.contacts.create({ name: "Doe, Jane", email: "jane@example.com", custom_attributes: { plan: "=pro" } });
+    await own.contacts.create({ name: "Lê Văn B", labels: ["vip"] });
+    const csv = await own.contacts.exportCsv({ columns: ["name", "email", "custom_attributes.plan"] });
+    expect(csv.split("\r\n")).toEqual([
+      "name,email,custom_attributes.plan",
+      '"Doe, Jane",jane@example.com,\'=pro',
+      "Lê Văn B,,",
+      "",
+    ]);
+    expect(await own.contacts.exportCsv({ columns: ["name"], labels: ["vip"] })).toBe("name\r\nLê Văn B\r\n");
+
+    const stream = await own.contacts.exportCsvStream({ columns: ["name", "email", "custom_attributes.plan"] });
+    const text = await new Response(stream).text();
+    expect(text).toBe(csv);
+    const bom = await own.contacts.exportCsv({ columns: ["name"], bom: true });
+    expect(bom.charCodeAt(0)).toBe(0xfeff);
+  });
+});
+
+describe("contacts.upsert and contacts.batch", () => {
+  it("upserts one person once, and reports every batch operation", async () => {
+    const first = await client.contacts.upsert({ identifier: "sdk-upsert-1", name: "First" });
+    const again = await client.contacts.upsert({ identifier: "sdk-upsert-1", email: "up@example.com" });
+    expect(again).toMatchObject({ id: first.id, name: "First", email: "up@example.com" });
+
+    const batch = await client.contacts.batch([
+      { op: "create", data: { name: "Batched", email: "batched@example.com" }, ref: "a" },
+      { op: "update", id: first.id, data: { name: "Renamed" } },
+      { op: "create", data: { email: "batched@example.com" } },
+      { op: "update", id: "999999999", data: { name: "x" } },
+    ]);
+    expect(batch.results.map((r) => r.status)).toEqual([201, 200, 409, 404]);
+    expect(batch.results[0]).toMatchObject({ ref: "a", contact: { name: "Batched" } });
+    expect(batch.results[2]?.error?.code).toBe("email_taken");
+    expect(batch.counts).toEqual({ succeeded: 2, failed: 2 });
   });
 });

@@ -1,6 +1,7 @@
 import { APIClient } from "./client.js";
 import { Contacts } from "./resources/contacts.js";
 import { Conversations } from "./resources/conversations.js";
+import { Imports } from "./resources/imports.js";
 import { Inboxes } from "./resources/inboxes.js";
 import { Labels } from "./resources/labels.js";
 import { Notifications } from "./resources/notifications.js";
@@ -24,12 +25,15 @@ export class Contactd {
   readonly notifications: Notifications;
   /** Endpoints that receive the account's events (administrators). */
   readonly webhooks: Webhooks;
+  /** CSV imports of contacts: `await client.imports.wait((await client.imports.create(file)).id)`. */
+  readonly imports: Imports;
   readonly #client: APIClient;
 
   constructor(options: ClientOptions) {
     this.#client = new APIClient(options);
     this.notifications = new Notifications(this.#client);
     this.webhooks = new Webhooks(this.#client);
+    this.imports = new Imports(this.#client);
     this.contacts = new Contacts(this.#client, this.notifications);
     this.labels = new Labels(this.#client);
     this.inboxes = new Inboxes(this.#client);

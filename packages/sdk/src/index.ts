@@ -29,6 +29,8 @@ export { ContactComments } from "./resources/contact-comments.js";
 export { ContactLabels } from "./resources/contact-labels.js";
 export { Contacts } from "./resources/contacts.js";
 export { Conversations } from "./resources/conversations.js";
+export type { ContactImport, ImportCreateParams } from "./resources/imports.js";
+export { Imports } from "./resources/imports.js";
 export { Inboxes } from "./resources/inboxes.js";
 export { Labels } from "./resources/labels.js";
 export { NotificationStream } from "./resources/notification-stream.js";

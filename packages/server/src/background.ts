@@ -14,7 +14,7 @@ const POLL_MS = 1000;
 
 /**
  * The process's background work: turning committed events into notifications and webhook
- * deliveries, and sending the deliveries. Both wake at once on a NOTIFY from any process and
+ * deliveries, sending the deliveries, and running CSV imports. Both wake at once on a NOTIFY from any process and
  * also poll, so a missed wake-up (or a retry coming due) waits at most a second.
  */
 export async function startBackgroundWork(
@@ -33,16 +33,26 @@ export async function startBackgroundWork(
     perWebhook: options.perWebhook ?? 4,
     onError: (err) => log.error({ err }, "webhook delivery failed"),
   });
+  const importer = singleFlight(
+    async () => {
+      await core.imports.runDue();
+    },
+    (err) => log.error({ err }, "import failed"),
+  );
   const stopWatchingEvents = await core.events.watch(() => dispatcher.run());
+  const stopWatchingImports = await core.imports.watch(() => importer.run());
   const stopWatchingDeliveries = await core.webhooks.watch(() => sender.poke());
   const timer = setInterval(() => {
     dispatcher.run();
     sender.poke();
+    importer.run();
   }, POLL_MS);
   dispatcher.run();
   sender.poke();
+  importer.run();
   return {
     async settled() {
+      await importer.idle();
       await dispatcher.idle();
       await sender.idle();
     },
@@ -50,6 +60,9 @@ export async function startBackgroundWork(
       clearInterval(timer);
       await stopWatchingEvents();
       await stopWatchingDeliveries();
+      await stopWatchingImports();
+      // A running import finishes its current batches; one cut short resumes once its lease ends.
+      await importer.idle();
       await dispatcher.idle();
       await sender.stop();
     },

@@ -17,6 +17,7 @@ export interface Config {
   filesDir: string;
   maxFileBytes: number;
   maxAvatarBytes: number;
+  maxImportBytes: number;
   /** Base of absolute URLs the server hands out (avatar URLs), e.g. https://contacts.example.com. */
   publicUrl: string | undefined;
   webhooks: WebhookSettings;
@@ -77,6 +78,7 @@ export function loadConfig(env: Env = process.env): Config {
     filesDir: env.CONTACTD_FILES_DIR || `${dataDir}/files`,
     maxFileBytes: integer(env, "CONTACTD_MAX_FILE_SIZE", 25 * 1024 * 1024, 1, 5 * 1024 * 1024 * 1024),
     maxAvatarBytes: integer(env, "CONTACTD_MAX_AVATAR_SIZE", 5 * 1024 * 1024, 1, 100 * 1024 * 1024),
+    maxImportBytes: integer(env, "CONTACTD_MAX_IMPORT_SIZE", 1024 * 1024 * 1024, 1, 100 * 1024 * 1024 * 1024),
     publicUrl,
     webhooks: {
       timeoutMs: integer(env, "CONTACTD_WEBHOOK_TIMEOUT_MS", 10_000, 100, 120_000),

@@ -17,6 +17,7 @@ async function main(config: Config): Promise<void> {
     defaultCountry: config.defaultCountry,
     maxFileBytes: config.maxFileBytes,
     maxAvatarBytes: config.maxAvatarBytes,
+    maxImportBytes: config.maxImportBytes,
     webhooks: config.webhooks,
   };
   const core = createCore({ db, blobs, settings });

@@ -53,7 +53,7 @@ function bodyFor(route: Route, ids: Record<string, string>): unknown {
   return bodies[key];
 }
 
-const MULTIPART = /\/(files|avatar|uploads)$/;
+const MULTIPART = /\/(files|avatar|uploads|imports)$/;
 
 function pathFor(route: Route, ids: Record<string, string>): string {
   const id = route.path.startsWith("/v1/users")
@@ -66,7 +66,9 @@ function pathFor(route: Route, ids: Record<string, string>): string {
           ? ids.conversation
           : route.path.startsWith("/v1/webhooks")
             ? ids.webhook
-            : ids.contact;
+            : route.path.startsWith("/v1/imports")
+              ? ids.import
+              : ids.contact;
   const query = route.path.endsWith("/search")
     ? "?q=owner"
     : route.path.endsWith("/lookup")
@@ -129,6 +131,15 @@ describe("tenancy: every route, another account's credentials", () => {
     ids.comment = (
       await ownerApi("POST", `/v1/contacts/${ids.contact}/comments`, { text: "Owner's Secret note" })
     ).body.id;
+    const form = new FormData();
+    form.append("file", new Blob(["name,email\nOwner's Secret Import,owner-import@example.com\n"]), "owner.csv");
+    const started = await fetch(`${server.url}/v1/imports`, {
+      method: "POST",
+      headers: { authorization: basicAuth(owner) },
+      body: form,
+    });
+    ids.import = ((await started.json()) as { id: string }).id;
+    await server.core.imports.runDue();
     await server.core.events.dispatchAll();
     ids.delivery = (await ownerApi("GET", `/v1/webhooks/${ids.webhook}/deliveries?limit=1`)).body.data[0].id;
   });
@@ -154,6 +165,7 @@ describe("tenancy: every route, another account's credentials", () => {
       (await ownerApi("GET", `/v1/inboxes/${ids.inbox}`)).body,
       (await ownerApi("GET", `/v1/contacts/${ids.otherContact}`)).body,
       (await ownerApi("GET", "/v1/account/settings")).body,
+      (await ownerApi("GET", `/v1/imports/${ids.import}`)).body,
       (await ownerApi("GET", `/v1/contacts/${ids.contact}/followers`)).body,
       (await ownerApi("GET", `/v1/webhooks/${ids.webhook}`)).body,
       (await ownerApi("GET", `/v1/webhooks/${ids.webhook}/deliveries/${ids.delivery}/attempts`)).body,

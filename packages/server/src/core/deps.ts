@@ -15,6 +15,8 @@ export interface CoreSettings {
   maxFileBytes: number;
   /** Largest avatar image, in bytes. */
   maxAvatarBytes: number;
+  /** Largest CSV file an import takes, in bytes. */
+  maxImportBytes: number;
   webhooks: WebhookSettings;
 }
 
@@ -32,5 +34,6 @@ export const DEFAULT_SETTINGS: CoreSettings = {
   defaultCountry: undefined,
   maxFileBytes: 25 * 1024 * 1024,
   maxAvatarBytes: 5 * 1024 * 1024,
+  maxImportBytes: 1024 * 1024 * 1024,
   webhooks: { timeoutMs: 10_000, maxAttempts: 10, retryBaseMs: 5_000, retryMaxMs: 60 * 60 * 1000 },
 };

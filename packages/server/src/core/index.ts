@@ -1,4 +1,5 @@
 import { EVENTS_CHANNEL } from "../store/events.js";
+import { IMPORTS_CHANNEL } from "../store/imports.js";
 import { DELIVERIES_CHANNEL } from "../store/webhooks.js";
 import { type AccountSettings, getAccountSettings, updateAccountSettings } from "./accounts/settings.js";
 import { type ActivityPageInput, contactActivities, conversationActivities } from "./activities/list.js";
@@ -36,6 +37,9 @@ import { getFile, listFiles } from "./files/list.js";
 import { uploadFile } from "./files/upload.js";
 import { followContact, listContactFollowers, unfollowContact } from "./followers/follow.js";
 import { claimIdempotency, finishIdempotency } from "./idempotency/replay.js";
+import { failedRowsCsv, getImport, listAccountImports } from "./imports/read.js";
+import { type RunOptions, runDueImports } from "./imports/run.js";
+import { type ImportUpload, startImport } from "./imports/start.js";
 import { type AttachInput, attachContactToInbox } from "./inboxes/contact-inbox.js";
 import { createInbox, deleteInbox, getInbox, type InboxInput, listInboxes, updateInbox } from "./inboxes/manage.js";
 import {
@@ -102,6 +106,18 @@ export function createCore(deps: CoreDeps) {
     },
     exports: {
       contactsCsv: (actor: Actor, options: ContactsCsvOptions) => contactsCsv(deps, actor, options),
+    },
+    imports: {
+      /** Largest CSV file accepted, in bytes. */
+      maxBytes: deps.settings.maxImportBytes,
+      start: (actor: Actor, upload: ImportUpload) => startImport(deps, actor, upload),
+      get: (actor: Actor, id: number) => getImport(deps, actor, id),
+      list: (actor: Actor, input: { limit?: number; skip?: number }) => listAccountImports(deps, actor, input),
+      failedRows: (actor: Actor, id: number) => failedRowsCsv(deps, actor, id),
+      /** Works through queued imports (and ones whose worker died); what the background loop runs. */
+      runDue: (options?: RunOptions) => runDueImports(deps, options),
+      /** Calls `onQueued` when any process queues an import. */
+      watch: (onQueued: () => void) => deps.db.listen(IMPORTS_CHANNEL, onQueued),
     },
     inboxes: {
       create: (actor: Actor, input: InboxInput) => createInbox(deps, actor, input),

@@ -11,6 +11,7 @@ import { contactRoutes } from "./routes/contacts.js";
 import { conversationRoutes } from "./routes/conversations.js";
 import { exportRoutes } from "./routes/exports.js";
 import { followerRoutes } from "./routes/followers.js";
+import { importScope } from "./routes/imports.js";
 import { inboxRoutes } from "./routes/inboxes.js";
 import { labelRoutes } from "./routes/labels.js";
 import { mergeRoutes } from "./routes/merge.js";
@@ -66,6 +67,7 @@ export async function nativeFace(app: FastifyInstance, options: { core: Core; pu
   webhookRoutes(app, core);
   accountRoutes(app, core);
   app.register(uploadScope, { core, base });
+  app.register(importScope, { core });
 }
 
 /** A contact id that names no contact may name a merged-away one: then the answer is 410 naming the survivor. */

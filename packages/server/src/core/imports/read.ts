@@ -1,0 +1,64 @@
+import { Readable } from "node:stream";
+import { findImport, importRowsAfter, listImports } from "../../store/imports.js";
+import type { Actor } from "../actor.js";
+import { checkLimit } from "../contacts/list.js";
+import type { CoreDeps } from "../deps.js";
+import { NotFoundError } from "../errors.js";
+import { type ContactImport, toImport } from "./import.js";
+
+const REPORT_PAGE = 1000;
+
+export async function getImport(deps: CoreDeps, actor: Actor, id: number): Promise<ContactImport> {
+  const row = await findImport(deps.db, actor.accountId, id);
+  if (!row) throw new NotFoundError("import");
+  return toImport(row);
+}
+
+/** The account's imports, newest first. */
+export async function listAccountImports(
+  deps: CoreDeps,
+  actor: Actor,
+  input: { limit?: number; skip?: number },
+): Promise<{ data: ContactImport[]; hasMore: boolean }> {
+  const limit = checkLimit(input.limit);
+  const rows = await listImports(deps.db, actor.accountId, { limit: limit + 1, skip: input.skip ?? 0 });
+  return { data: rows.slice(0, limit).map(toImport), hasMore: rows.length > limit };
+}
+
+/**
+ * The rows an import skipped or failed, as CSV: row number, result, reason code and message, then
+ * the row's original cells under the file's own header. Read from the database page by page.
+ */
+export async function failedRowsCsv(
+  deps: CoreDeps,
+  actor: Actor,
+  id: number,
+): Promise<{ job: ContactImport; stream: Readable }> {
+  const row = await findImport(deps.db, actor.accountId, id);
+  if (!row) throw new NotFoundError("import");
+  const header = row.header ?? [];
+  async function* lines() {
+    yield csvLine(["row", "result", "reason", "message", ...header]);
+    let after = 0;
+    for (;;) {
+      const page = await importRowsAfter(deps.db, actor.accountId, id, after, REPORT_PAGE);
+      for (const entry of page)
+        yield csvLine([String(entry.row), entry.result, entry.reason, entry.message, ...entry.cells]);
+      if (page.length < REPORT_PAGE) return;
+      after = (page[page.length - 1] as { row: number }).row;
+    }
+  }
+  return { job: toImport(row), stream: Readable.from(lines()) };
+}
+
+// A spreadsheet runs a cell starting with these as a formula; phone-like text (+1 555…) is left alone.
+const FORMULA = /^[=@\t\r]|^[+-](?![\d\s().-]*$)/;
+
+function csvLine(cells: string[]): string {
+  return `${cells
+    .map((cell) => {
+      const text = FORMULA.test(cell) ? `'${cell}` : cell;
+      return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+    })
+    .join(",")}\r\n`;
+}

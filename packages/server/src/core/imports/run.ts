@@ -1,0 +1,443 @@
+import type { NewActivity } from "../../store/activities.js";
+import { uniqueFieldOf } from "../../store/contacts.js";
+import { isPgError, PG_UNIQUE_VIOLATION, type Queryable } from "../../store/database.js";
+import {
+  type BatchCounts,
+  checkpointImport,
+  claimImport,
+  findImportKeys,
+  finishImport,
+  type ImportKey,
+  type ImportRow,
+  type ImportRowReport,
+  insertContactsWithIds,
+  insertImportKeys,
+  insertImportRows,
+  linkLabelsByName,
+  lockContactsByKeys,
+  nextContactIds,
+  recordImportScan,
+  updateContactsColumns,
+} from "../../store/imports.js";
+import { contactChanges } from "../activities/changes.js";
+import type { Contact, ContactColumns } from "../contacts/contact.js";
+import {
+  type ContactPatch,
+  columnsForNewContact,
+  columnsForUpdatedContact,
+  columnsOf,
+  prepareContactPatch,
+} from "../contacts/prepare.js";
+import type { CoreDeps } from "../deps.js";
+import { ValidationError } from "../errors.js";
+import { recordChanges, recordEvents } from "../events/record.js";
+import { type ColumnMap, mapColumns, rowInput } from "./columns.js";
+import { CsvError, type CsvRecord, csvRecords } from "./csv-parse.js";
+import { ImportFailure } from "./failure.js";
+import type { ImportOptions, MatchKey } from "./options.js";
+
+const BATCH_ROWS = 500;
+/** Renewed with every batch; a worker that stops renewing it (crashed) hands the job on. */
+const LEASE_MS = 5 * 60_000;
+/** Claims before an import that keeps crashing its worker is given up. */
+const MAX_ATTEMPTS = 5;
+
+export interface RunOptions {
+  batchRows?: number;
+  /** Stops (as a crash would, leaving the job claimed) after this many batches: for tests. */
+  stopAfterBatches?: number;
+}
+
+/** The lease ran out and another worker claimed the job: this one's writes must not land. */
+class LeaseLost extends Error {}
+
+/**
+ * Runs due imports one after another until none is left (or a test stop is reached); returns how
+ * many it worked on. Several processes may run this at once: each claims a different job.
+ */
+export async function runDueImports(deps: CoreDeps, options: RunOptions = {}): Promise<number> {
+  let ran = 0;
+  for (;;) {
+    const job = await claimImport(deps.db, LEASE_MS);
+    if (!job) return ran;
+    ran++;
+    if ((await runImport(deps, job, options)) === "stopped") return ran;
+  }
+}
+
+async function runImport(deps: CoreDeps, job: ImportRow, options: RunOptions): Promise<"done" | "stopped"> {
+  try {
+    if (job.attempts > MAX_ATTEMPTS) {
+      throw new ImportFailure("too_many_attempts", `Gave up after ${MAX_ATTEMPTS} attempts to run this import`);
+    }
+    const importOptions = { ...(job.options as Omit<ImportOptions, "dryRun">), dryRun: job.dry_run };
+    // A first pass over the whole file: a file that cannot be read fails before any row is written.
+    const scan = await scanFile(deps, job);
+    if (!(await recordImportScan(deps.db, job, scan))) throw new LeaseLost();
+    const columns = mapColumns(scan.header, importOptions);
+    if (scan.totalRows === 0) throw new ImportFailure("no_rows", "The file has a header row but no data rows");
+    if ((await processRows(deps, job, columns, importOptions, options)) === "stopped") return "stopped";
+    await finish(deps, job, null);
+  } catch (error) {
+    if (error instanceof LeaseLost) return "done";
+    if (error instanceof ImportFailure) await finish(deps, job, error);
+    else if (error instanceof CsvError) await finish(deps, job, new ImportFailure(error.code, error.message));
+    else throw error;
+  }
+  return "done";
+}
+
+async function openFile(deps: CoreDeps, job: ImportRow): Promise<AsyncIterable<Buffer>> {
+  const stream = await deps.blobs.read(job.blob_key);
+  if (!stream) throw new ImportFailure("file_missing", "The uploaded file is no longer stored");
+  return stream;
+}
+
+async function scanFile(deps: CoreDeps, job: ImportRow): Promise<{ header: string[]; totalRows: number }> {
+  let header: string[] | null = null;
+  let totalRows = 0;
+  for await (const record of csvRecords(await openFile(deps, job))) {
+    if (header === null) header = record.cells;
+    else if (!isBlank(record)) totalRows++;
+  }
+  if (header === null || header.every((cell) => cell.trim() === "")) {
+    throw new ImportFailure("no_header", "The file has no header row");
+  }
+  return { header, totalRows };
+}
+
+function isBlank(record: CsvRecord): boolean {
+  return record.cells.length === 1 && (record.cells[0] as string).trim() === "";
+}
+
+async function processRows(
+  deps: CoreDeps,
+  job: ImportRow,
+  columns: ColumnMap,
+  importOptions: ImportOptions,
+  options: RunOptions,
+): Promise<"done" | "stopped"> {
+  const size = options.batchRows ?? BATCH_ROWS;
+  let batch: CsvRecord[] = [];
+  let batches = 0;
+  const flush = async () => {
+    await writeBatch(deps, job, columns, importOptions, batch);
+    batch = [];
+    batches++;
+    return options.stopAfterBatches !== undefined && batches >= options.stopAfterBatches;
+  };
+  for await (const record of csvRecords(await openFile(deps, job))) {
+    // Rows up to the checkpoint were committed by an earlier run.
+    if (record.row <= job.last_row || isBlank(record)) continue;
+    batch.push(record);
+    if (batch.length >= size && (await flush())) return "stopped";
+  }
+  if (batch.length > 0 && (await flush())) return "stopped";
+  return "done";
+}
+
+async function finish(deps: CoreDeps, job: ImportRow, failure: ImportFailure | null): Promise<void> {
+  const finished = await deps.db.transaction(async (tx) => {
+    const row = await finishImport(tx, job, {
+      status: failure ? "failed" : "succeeded",
+      errorCode: failure?.code ?? null,
+      error: failure?.message ?? null,
+    });
+    if (!row) return null;
+    await recordEvents(tx, job.account_id, [
+      {
+        type: "import.finished",
+        actorId: job.user_id,
+        contactId: null,
+        data: {
+          import_id: String(job.id),
+          status: row.status,
+          dry_run: row.dry_run,
+          total: row.total_rows,
+          created: row.created_count,
+          updated: row.updated_count,
+          skipped: row.skipped_count,
+          failed: row.failed_count,
+          error: failure ? { code: failure.code, message: failure.message } : null,
+        },
+      },
+    ]);
+    return row;
+  });
+  // The report keeps what is needed of the file (the failed rows' cells); the bytes can go.
+  if (finished) await deps.blobs.delete(job.blob_key).catch(() => {});
+}
+
+// ---- One batch -------------------------------------------------------------------------------
+
+type KeyKind = MatchKey;
+const KEY_FIELD: Record<KeyKind, string> = { identifier: "identifier", email: "email", phone: "phone_number" };
+
+interface Candidate {
+  row: number;
+  cells: string[];
+  patch: ContactPatch;
+  keys: Partial<Record<KeyKind, string>>;
+}
+
+interface Accepted extends Candidate {
+  /** The matched contact, or none for a new one. */
+  target: Contact | null;
+  columns: ContactColumns;
+  /** Labels to link (all of a new contact's; those a matched one lacks). */
+  labels: string[];
+}
+
+function report(record: CsvRecord, result: "skipped" | "failed", reason: string, message: string): ImportRowReport {
+  return { row: record.row, result, reason, message, cells: record.cells };
+}
+
+/**
+ * Validates, de-duplicates and matches a batch of rows, writes it set-based, and moves the
+ * checkpoint, all in one transaction: a crash loses the batch whole and the resume redoes it.
+ */
+async function writeBatch(
+  deps: CoreDeps,
+  job: ImportRow,
+  columns: ColumnMap,
+  options: ImportOptions,
+  records: CsvRecord[],
+): Promise<void> {
+  const reports: ImportRowReport[] = [];
+  const candidates: Candidate[] = [];
+  for (const record of records) {
+    const extra = record.cells.slice(columns.header.length);
+    if (extra.some((cell) => cell.trim() !== "")) {
+      reports.push(
+        report(
+          record,
+          "failed",
+          "too_many_cells",
+          `Row has ${record.cells.length} cells; the header has ${columns.header.length}`,
+        ),
+      );
+      continue;
+    }
+    const input = rowInput(columns, record.cells);
+    if (input === null) {
+      reports.push(report(record, "skipped", "no_data", "Row has no values in the imported columns"));
+      continue;
+    }
+    try {
+      const patch = prepareContactPatch(input, deps.settings);
+      const keys: Candidate["keys"] = {};
+      if (patch.identifier) keys.identifier = patch.identifier;
+      if (patch.email) keys.email = patch.email;
+      if (patch.phone?.e164) keys.phone = patch.phone.e164;
+      candidates.push({ row: record.row, cells: record.cells, patch, keys });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      reports.push(invalid(record, error));
+    }
+  }
+  const lastRow = (records[records.length - 1] as CsvRecord).row;
+  await deps.db.transaction(async (tx) => {
+    const accepted = await resolve(tx, job, options, candidates, reports);
+    await tx.exec("SAVEPOINT import_batch");
+    try {
+      await writeContacts(tx, job, accepted);
+    } catch (error) {
+      if (!isContactClash(error)) throw error;
+      // Another writer took a key after the batch was matched: redo row by row, failing only the clashing rows.
+      await tx.exec("ROLLBACK TO SAVEPOINT import_batch");
+      for (const row of [...accepted]) {
+        await tx.exec("SAVEPOINT import_row");
+        try {
+          await writeContacts(tx, job, [row]);
+          await tx.exec("RELEASE SAVEPOINT import_row");
+        } catch (rowError) {
+          if (!isContactClash(rowError)) throw rowError;
+          await tx.exec("ROLLBACK TO SAVEPOINT import_row");
+          accepted.splice(accepted.indexOf(row), 1);
+          reports.push({
+            row: row.row,
+            result: "failed",
+            reason: "conflict",
+            message: `Another contact took this ${clashField(rowError)} while the import ran`,
+            cells: row.cells,
+          });
+        }
+      }
+    }
+    // A dry run goes through the same writes and takes them back, keeping only the report.
+    await tx.exec(job.dry_run ? "ROLLBACK TO SAVEPOINT import_batch" : "RELEASE SAVEPOINT import_batch");
+    const counts: BatchCounts = {
+      created: accepted.filter((row) => row.target === null).length,
+      updated: accepted.filter((row) => row.target !== null).length,
+      skipped: reports.filter((r) => r.result === "skipped").length,
+      failed: reports.filter((r) => r.result === "failed").length,
+    };
+    await insertImportRows(tx, job.account_id, job.id, reports);
+    await insertImportKeys(tx, job.account_id, job.id, keysOf(accepted));
+    if (!(await checkpointImport(tx, job, lastRow, counts, LEASE_MS))) throw new LeaseLost();
+  });
+}
+
+function invalid(record: CsvRecord, error: ValidationError): ImportRowReport {
+  const [first] = error.fields;
+  return report(record, "failed", first?.code ?? "invalid_fields", error.message);
+}
+
+/** Decides each row's fate in file order: duplicate of an earlier row, clash, update or create. */
+async function resolve(
+  tx: Queryable,
+  job: ImportRow,
+  options: ImportOptions,
+  candidates: Candidate[],
+  reports: ImportRowReport[],
+): Promise<Accepted[]> {
+  const wanted = candidates.flatMap((c) => Object.entries(c.keys).map(([kind, value]) => ({ kind, value })));
+  const seen = new Map<string, number>();
+  for (const key of await findImportKeys(tx, job.account_id, job.id, wanted))
+    seen.set(`${key.kind}:${key.value}`, key.row);
+  const contacts = await lockContactsByKeys(tx, job.account_id, {
+    identifiers: candidates.flatMap((c) => (c.keys.identifier ? [c.keys.identifier] : [])),
+    emails: candidates.flatMap((c) => (c.keys.email ? [c.keys.email] : [])),
+    phones: candidates.flatMap((c) => (c.keys.phone ? [c.keys.phone] : [])),
+  });
+  const holders: Record<KeyKind, Map<string, Contact>> = {
+    identifier: new Map(contacts.filter((c) => c.identifier).map((c) => [c.identifier as string, c])),
+    email: new Map(contacts.filter((c) => c.email).map((c) => [c.email as string, c])),
+    phone: new Map(contacts.filter((c) => c.phoneNumber).map((c) => [c.phoneNumber as string, c])),
+  };
+  const accepted: Accepted[] = [];
+  const fail = (c: Candidate, result: "skipped" | "failed", reason: string, message: string) =>
+    reports.push({ row: c.row, result, reason, message, cells: c.cells });
+  for (const c of candidates) {
+    const keys = Object.entries(c.keys) as Array<[KeyKind, string]>;
+    const earlier = keys
+      .map(([kind, value]) => ({ kind, row: seen.get(`${kind}:${value}`) }))
+      .filter((hit): hit is { kind: KeyKind; row: number } => hit.row !== undefined)
+      .sort((a, b) => a.row - b.row)[0];
+    if (earlier) {
+      fail(c, "skipped", "duplicate_in_file", `Same ${KEY_FIELD[earlier.kind]} as row ${earlier.row}`);
+      continue;
+    }
+    const matches = options.match.flatMap((kind) => {
+      const value = c.keys[kind];
+      const contact = value === undefined ? undefined : holders[kind].get(value);
+      return contact ? [{ kind, contact }] : [];
+    });
+    const first = matches[0];
+    const other = matches.find((m) => m.contact.id !== first?.contact.id);
+    if (first && other) {
+      fail(
+        c,
+        "failed",
+        "ambiguous_match",
+        `${KEY_FIELD[first.kind]} matches contact ${first.contact.id} but ${KEY_FIELD[other.kind]} matches contact ${other.contact.id}`,
+      );
+      continue;
+    }
+    const target = first?.contact ?? null;
+    if (target && c.keys.identifier && target.identifier !== null && target.identifier !== c.keys.identifier) {
+      fail(
+        c,
+        "failed",
+        "identifier_mismatch",
+        `The ${KEY_FIELD[first?.kind ?? "email"]} belongs to contact ${target.id}, which has a different identifier`,
+      );
+      continue;
+    }
+    const clash = keys.find(([kind, value]) => {
+      const holder = holders[kind].get(value);
+      return holder !== undefined && holder.id !== target?.id;
+    });
+    if (clash) {
+      const holder = holders[clash[0]].get(clash[1]) as Contact;
+      fail(c, "failed", "conflict", `Another contact (${holder.id}) already has this ${KEY_FIELD[clash[0]]}`);
+      continue;
+    }
+    if (target) {
+      const claimedBy = seen.get(`contact:${target.id}`);
+      if (claimedBy !== undefined) {
+        fail(c, "skipped", "duplicate_in_file", `Row ${claimedBy} already matched the same contact (${target.id})`);
+        continue;
+      }
+    }
+    let columns: ContactColumns;
+    try {
+      columns = target ? columnsForUpdatedContact(target, c.patch) : columnsForNewContact(c.patch);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      fail(c, "failed", error.fields[0]?.code ?? "invalid_fields", error.message);
+      continue;
+    }
+    const labels = (c.patch.labels ?? []).filter((label) => !target?.labels.includes(label));
+    for (const [kind, value] of keys) seen.set(`${kind}:${value}`, c.row);
+    if (target) seen.set(`contact:${target.id}`, c.row);
+    accepted.push({ ...c, target, columns, labels });
+  }
+  return accepted;
+}
+
+function keysOf(accepted: Accepted[]): ImportKey[] {
+  return accepted.flatMap((row) => [
+    ...Object.entries(row.keys).map(([kind, value]) => ({ kind, value, row: row.row })),
+    ...(row.target ? [{ kind: "contact", value: String(row.target.id), row: row.row }] : []),
+  ]);
+}
+
+/** Inserts and updates set-based, then label links and history (one entry per contact and kind). */
+async function writeContacts(tx: Queryable, job: ImportRow, rows: Accepted[]): Promise<void> {
+  const accountId = job.account_id;
+  const actorId = job.user_id;
+  const fresh = rows.filter((row) => row.target === null);
+  const ids = await nextContactIds(tx, fresh.length);
+  const inserts = fresh.map((row, index) => ({ id: ids[index] as number, columns: row.columns, row }));
+  await insertContactsWithIds(tx, accountId, inserts);
+  const changed = rows.flatMap((row) => {
+    if (!row.target) return [];
+    const changes = contactChanges(columnsOf(row.target), row.columns);
+    return Object.keys(changes).length > 0 ? [{ id: row.target.id, columns: row.columns, changes, row }] : [];
+  });
+  await updateContactsColumns(tx, accountId, changed);
+  const contactIdOf = (row: Accepted) => row.target?.id ?? (inserts.find((i) => i.row === row)?.id as number);
+  await linkLabelsByName(
+    tx,
+    accountId,
+    rows.flatMap((row) => row.labels.map((label) => ({ contactId: contactIdOf(row), label }))),
+  );
+  const importId = String(job.id);
+  const history: NewActivity[] = [
+    ...inserts.map(({ id, columns, row }) => ({
+      contactId: id,
+      action: "contact.created",
+      actorId,
+      details: {
+        changes: contactChanges(columnsForNewContact({}), columns),
+        labels: row.patch.labels ?? [],
+        import_id: importId,
+      },
+    })),
+    ...changed.map(({ id, changes }) => ({
+      contactId: id,
+      action: "contact.updated",
+      actorId,
+      details: { changes, import_id: importId },
+    })),
+    ...rows
+      .filter((row) => row.target !== null && row.labels.length > 0)
+      .map((row) => ({
+        contactId: (row.target as Contact).id,
+        action: "contact.labels_changed",
+        actorId,
+        details: { added: row.labels, removed: [], import_id: importId },
+      })),
+  ];
+  await recordChanges(tx, accountId, history);
+}
+
+function isContactClash(error: unknown): boolean {
+  return isPgError(error, PG_UNIQUE_VIOLATION) && uniqueFieldOf(error.constraint) !== null;
+}
+
+function clashField(error: unknown): string {
+  const field = isPgError(error, PG_UNIQUE_VIOLATION) ? uniqueFieldOf(error.constraint) : null;
+  return field === "phone_e164" ? "phone number" : (field ?? "value");
+}

@@ -1,0 +1,365 @@
+import type { Attributes, Contact, ContactColumns } from "../core/contacts/contact.js";
+import { toContact } from "./contacts.js";
+import type { Queryable } from "./database.js";
+import { sql } from "./sql.js";
+
+/** Notified on commit when an import is queued, to wake the workers. */
+export const IMPORTS_CHANNEL = "contactd_imports";
+
+export type ImportStatus = "queued" | "running" | "succeeded" | "failed";
+
+export interface ImportRow {
+  account_id: number;
+  id: number;
+  user_id: number | null;
+  status: ImportStatus;
+  dry_run: boolean;
+  options: Record<string, unknown>;
+  blob_key: string;
+  file_name: string;
+  byte_size: number;
+  header: string[] | null;
+  total_rows: number;
+  processed_rows: number;
+  created_count: number;
+  updated_count: number;
+  skipped_count: number;
+  failed_count: number;
+  last_row: number;
+  error_code: string | null;
+  error: string | null;
+  locked_until: Date | null;
+  attempts: number;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+const IMPORT = sql.raw(`account_id, id, user_id, status, dry_run, options, blob_key, file_name, byte_size, header,
+  total_rows, processed_rows, created_count, updated_count, skipped_count, failed_count, last_row, error_code,
+  error, locked_until, attempts, created_at, started_at, finished_at`);
+
+export interface NewImport {
+  userId: number;
+  dryRun: boolean;
+  options: Record<string, unknown>;
+  blobKey: string;
+  fileName: string;
+  byteSize: number;
+}
+
+export async function insertImport(db: Queryable, accountId: number, job: NewImport): Promise<ImportRow> {
+  const [row] = await db.query<ImportRow>(sql`
+    INSERT INTO imports (account_id, user_id, dry_run, options, blob_key, file_name, byte_size)
+    VALUES (${accountId}, ${job.userId}, ${job.dryRun}, ${sql.json(job.options)}, ${job.blobKey}, ${job.fileName},
+      ${job.byteSize})
+    RETURNING ${IMPORT}`);
+  await db.query(sql`SELECT pg_notify(${IMPORTS_CHANNEL}, '')`);
+  return row as ImportRow;
+}
+
+export async function findImport(db: Queryable, accountId: number, id: number): Promise<ImportRow | undefined> {
+  const [row] = await db.query<ImportRow>(
+    sql`SELECT ${IMPORT} FROM imports WHERE account_id = ${accountId} AND id = ${id}`,
+  );
+  return row;
+}
+
+export async function listImports(
+  db: Queryable,
+  accountId: number,
+  page: { limit: number; skip: number },
+): Promise<ImportRow[]> {
+  return db.query<ImportRow>(sql`
+    SELECT ${IMPORT} FROM imports WHERE account_id = ${accountId}
+    ORDER BY id DESC LIMIT ${page.limit} OFFSET ${page.skip}`);
+}
+
+/**
+ * Claims the oldest queued import, or a running one whose worker's lease ran out, for `leaseMs`.
+ * The claim bumps `attempts`, which fences off the previous holder's later writes.
+ */
+export async function claimImport(db: Queryable, leaseMs: number): Promise<ImportRow | undefined> {
+  const [row] = await db.query<ImportRow>(sql`
+    WITH next AS (
+      SELECT account_id, id FROM imports
+      WHERE status = 'queued' OR (status = 'running' AND (locked_until IS NULL OR locked_until <= now()))
+      ORDER BY created_at, id
+      LIMIT 1
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE imports i SET status = 'running', attempts = i.attempts + 1,
+      locked_until = now() + make_interval(secs => ${leaseMs / 1000}::double precision),
+      started_at = coalesce(i.started_at, now())
+    FROM next WHERE i.account_id = next.account_id AND i.id = next.id
+    RETURNING i.*`);
+  return row;
+}
+
+/** A claimed job, as the worker names it in guarded writes. */
+export interface ClaimedImport {
+  account_id: number;
+  id: number;
+  attempts: number;
+}
+
+const owned = (job: ClaimedImport) =>
+  sql`account_id = ${job.account_id} AND id = ${job.id} AND attempts = ${job.attempts} AND status = 'running'`;
+
+export async function recordImportScan(
+  db: Queryable,
+  job: ClaimedImport,
+  scan: { header: string[]; totalRows: number },
+): Promise<boolean> {
+  const changed = await db.execute(sql`
+    UPDATE imports SET header = ${sql.json(scan.header)}, total_rows = ${scan.totalRows} WHERE ${owned(job)}`);
+  return changed > 0;
+}
+
+export interface BatchCounts {
+  created: number;
+  updated: number;
+  skipped: number;
+  failed: number;
+}
+
+/** Moves the checkpoint past a batch and renews the lease; false when the job is no longer ours. */
+export async function checkpointImport(
+  db: Queryable,
+  job: ClaimedImport,
+  lastRow: number,
+  counts: BatchCounts,
+  leaseMs: number,
+): Promise<boolean> {
+  const processed = counts.created + counts.updated + counts.skipped + counts.failed;
+  const changed = await db.execute(sql`
+    UPDATE imports SET last_row = ${lastRow}, processed_rows = processed_rows + ${processed},
+      created_count = created_count + ${counts.created}, updated_count = updated_count + ${counts.updated},
+      skipped_count = skipped_count + ${counts.skipped}, failed_count = failed_count + ${counts.failed},
+      locked_until = now() + make_interval(secs => ${leaseMs / 1000}::double precision)
+    WHERE ${owned(job)}`);
+  return changed > 0;
+}
+
+export async function finishImport(
+  db: Queryable,
+  job: ClaimedImport,
+  outcome: { status: "succeeded" | "failed"; errorCode: string | null; error: string | null },
+): Promise<ImportRow | undefined> {
+  const [row] = await db.query<ImportRow>(sql`
+    UPDATE imports SET status = ${outcome.status}, error_code = ${outcome.errorCode}, error = ${outcome.error},
+      finished_at = now(), locked_until = NULL
+    WHERE ${owned(job)}
+    RETURNING ${IMPORT}`);
+  if (row)
+    await db.execute(sql`DELETE FROM import_keys WHERE account_id = ${job.account_id} AND import_id = ${job.id}`);
+  return row;
+}
+
+export interface ImportRowReport {
+  row: number;
+  result: "skipped" | "failed";
+  reason: string;
+  message: string;
+  cells: string[];
+}
+
+export async function insertImportRows(
+  db: Queryable,
+  accountId: number,
+  importId: number,
+  rows: ImportRowReport[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.execute(sql`
+    INSERT INTO import_rows (account_id, import_id, row_number, result, reason, message, cells)
+    SELECT ${accountId}, ${importId}, r.row_number, r.result, r.reason, r.message, r.cells
+    FROM jsonb_to_recordset(${sql.json(
+      rows.map((row) => ({
+        row_number: row.row,
+        result: row.result,
+        reason: row.reason,
+        message: row.message,
+        cells: row.cells,
+      })),
+    )}) AS r(row_number integer, result text, reason text, message text, cells jsonb)`);
+}
+
+export async function importRowsAfter(
+  db: Queryable,
+  accountId: number,
+  importId: number,
+  afterRow: number,
+  limit: number,
+): Promise<ImportRowReport[]> {
+  const rows = await db.query<{
+    row_number: number;
+    result: "skipped" | "failed";
+    reason: string;
+    message: string;
+    cells: string[];
+  }>(sql`
+    SELECT row_number, result, reason, message, cells FROM import_rows
+    WHERE account_id = ${accountId} AND import_id = ${importId} AND row_number > ${afterRow}
+    ORDER BY row_number LIMIT ${limit}`);
+  return rows.map((r) => ({
+    row: r.row_number,
+    result: r.result,
+    reason: r.reason,
+    message: r.message,
+    cells: r.cells,
+  }));
+}
+
+export interface ImportKey {
+  kind: string;
+  value: string;
+  row: number;
+}
+
+export async function insertImportKeys(
+  db: Queryable,
+  accountId: number,
+  importId: number,
+  keys: ImportKey[],
+): Promise<void> {
+  if (keys.length === 0) return;
+  await db.execute(sql`
+    INSERT INTO import_keys (account_id, import_id, kind, value, row_number)
+    SELECT ${accountId}, ${importId}, k.kind, k.value, k.row_number
+    FROM unnest(${keys.map((k) => k.kind)}::text[], ${keys.map((k) => k.value)}::text[],
+      ${keys.map((k) => k.row)}::integer[]) AS k(kind, value, row_number)
+    ON CONFLICT DO NOTHING`);
+}
+
+/** Which of the given keys earlier batches of the import already took, and on which row. */
+export async function findImportKeys(
+  db: Queryable,
+  accountId: number,
+  importId: number,
+  keys: Array<{ kind: string; value: string }>,
+): Promise<ImportKey[]> {
+  if (keys.length === 0) return [];
+  const rows = await db.query<{ kind: string; value: string; row_number: number }>(sql`
+    SELECT k.kind, k.value, k.row_number FROM import_keys k
+    JOIN unnest(${keys.map((k) => k.kind)}::text[], ${keys.map((k) => k.value)}::text[]) AS q(kind, value)
+      ON q.kind = k.kind AND q.value = k.value
+    WHERE k.account_id = ${accountId} AND k.import_id = ${importId}`);
+  return rows.map((r) => ({ kind: r.kind, value: r.value, row: r.row_number }));
+}
+
+// ---- Contacts, written set-based --------------------------------------------------------------
+
+/**
+ * Every contact holding any of the identifiers, emails or phone numbers, locked FOR UPDATE in id
+ * order (so concurrent writers cannot deadlock on them), in one query for a whole batch.
+ */
+export async function lockContactsByKeys(
+  db: Queryable,
+  accountId: number,
+  keys: { identifiers: string[]; emails: string[]; phones: string[] },
+): Promise<Contact[]> {
+  if (keys.identifiers.length + keys.emails.length + keys.phones.length === 0) return [];
+  const ids = await db.query<{ id: number }>(sql`
+    SELECT id FROM contacts
+    WHERE account_id = ${accountId} AND (identifier = ANY(${keys.identifiers}::text[])
+      OR email = ANY(${keys.emails}::text[]) OR phone_e164 = ANY(${keys.phones}::text[]))
+    ORDER BY id FOR UPDATE`);
+  if (ids.length === 0) return [];
+  const rows = await db.query<Parameters<typeof toContact>[0]>(sql`
+    SELECT c.account_id, c.id, c.name, c.email, c.phone_e164, c.phone_raw, c.identifier, c.avatar_url,
+      c.additional_attributes, c.custom_attributes, c.blocked, c.last_activity_at, c.created_at, c.updated_at,
+      ARRAY(SELECT l.name FROM contact_labels cl JOIN labels l ON l.account_id = cl.account_id AND l.id = cl.label_id
+        WHERE cl.account_id = c.account_id AND cl.contact_id = c.id ORDER BY l.name) AS labels
+    FROM contacts c WHERE c.account_id = ${accountId} AND c.id = ANY(${ids.map((r) => r.id)}::bigint[])
+    ORDER BY c.id`);
+  return rows.map(toContact);
+}
+
+/** Ids for new contacts, taken ahead so each inserted row is known to be which input row. */
+export async function nextContactIds(db: Queryable, count: number): Promise<number[]> {
+  if (count === 0) return [];
+  const rows = await db.query<{ id: number }>(
+    sql`SELECT nextval(pg_get_serial_sequence('contacts', 'id')) AS id FROM generate_series(1, ${count}::integer)`,
+  );
+  return rows.map((row) => Number(row.id));
+}
+
+interface ColumnsRecord {
+  id: number;
+  name: string;
+  email: string | null;
+  phone_e164: string | null;
+  phone_raw: string | null;
+  identifier: string | null;
+  avatar_url: string | null;
+  additional_attributes: Attributes;
+  custom_attributes: Attributes;
+  blocked: boolean;
+}
+
+function recordOf(id: number, c: ContactColumns): ColumnsRecord {
+  return {
+    id,
+    name: c.name,
+    email: c.email,
+    phone_e164: c.phoneE164,
+    phone_raw: c.phoneRaw,
+    identifier: c.identifier,
+    avatar_url: c.avatarUrl,
+    additional_attributes: c.additionalAttributes,
+    custom_attributes: c.customAttributes,
+    blocked: c.blocked,
+  };
+}
+
+const RECORDSET = sql.raw(`r(id bigint, name text, email text, phone_e164 text, phone_raw text, identifier text,
+  avatar_url text, additional_attributes jsonb, custom_attributes jsonb, blocked boolean)`);
+
+export async function insertContactsWithIds(
+  db: Queryable,
+  accountId: number,
+  rows: Array<{ id: number; columns: ContactColumns }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.execute(sql`
+    INSERT INTO contacts (account_id, id, name, email, phone_e164, phone_raw, identifier, avatar_url,
+      additional_attributes, custom_attributes, blocked)
+    OVERRIDING SYSTEM VALUE
+    SELECT ${accountId}, r.id, r.name, r.email, r.phone_e164, r.phone_raw, r.identifier, r.avatar_url,
+      r.additional_attributes, r.custom_attributes, r.blocked
+    FROM jsonb_to_recordset(${sql.json(rows.map((row) => recordOf(row.id, row.columns)))}) AS ${RECORDSET}`);
+}
+
+export async function updateContactsColumns(
+  db: Queryable,
+  accountId: number,
+  rows: Array<{ id: number; columns: ContactColumns }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.execute(sql`
+    UPDATE contacts c SET name = r.name, email = r.email, phone_e164 = r.phone_e164, phone_raw = r.phone_raw,
+      identifier = r.identifier, avatar_url = r.avatar_url, additional_attributes = r.additional_attributes,
+      custom_attributes = r.custom_attributes, blocked = r.blocked, updated_at = now()
+    FROM jsonb_to_recordset(${sql.json(rows.map((row) => recordOf(row.id, row.columns)))}) AS ${RECORDSET}
+    WHERE c.account_id = ${accountId} AND c.id = r.id`);
+}
+
+/** Links contacts to labels by name, creating the labels the account does not have yet. */
+export async function linkLabelsByName(
+  db: Queryable,
+  accountId: number,
+  links: Array<{ contactId: number; label: string }>,
+): Promise<void> {
+  if (links.length === 0) return;
+  const names = [...new Set(links.map((link) => link.label))];
+  await db.execute(sql`
+    INSERT INTO labels (account_id, name) SELECT ${accountId}, unnest(${names}::text[])
+    ON CONFLICT (account_id, name) DO NOTHING`);
+  await db.execute(sql`
+    INSERT INTO contact_labels (account_id, contact_id, label_id)
+    SELECT ${accountId}, k.contact_id, l.id
+    FROM unnest(${links.map((l) => l.contactId)}::bigint[], ${links.map((l) => l.label)}::text[]) AS k(contact_id, name)
+    JOIN labels l ON l.account_id = ${accountId} AND l.name = k.name
+    ON CONFLICT DO NOTHING`);
+}

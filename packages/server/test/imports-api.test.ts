@@ -1,0 +1,332 @@
+import { randomBytes } from "node:crypto";
+import { beforeAll, describe, expect, it } from "vitest";
+import { sql } from "../src/store/sql.js";
+import { basicAuth, type Credentials, httpClient, newAccount, type TestServer, useServer } from "./harness.js";
+import { upload } from "./upload-helpers.js";
+
+let server: TestServer;
+let admin: Credentials;
+let api: ReturnType<typeof httpClient>;
+
+const fixture = useServer({ background: false });
+beforeAll(() => {
+  ({ server, admin, api } = fixture);
+});
+
+async function startImport(
+  csv: string | Buffer,
+  fields: Record<string, string> = {},
+  credentials: Credentials = admin,
+): Promise<{ status: number; body: any }> {
+  const { multipartBody, MULTIPART } = await import("./upload-helpers.js");
+  const body = multipartBody([
+    ...Object.entries(fields).map(([name, data]) => ({ name, data })),
+    { name: "file", filename: "contacts.csv", contentType: "text/csv", data: csv },
+  ]);
+  const response = await fetch(`${server.url}/v1/imports`, {
+    method: "POST",
+    headers: { authorization: basicAuth(credentials), "content-type": MULTIPART },
+    body,
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Uploads, runs the worker, and returns the finished import. */
+async function runImport(csv: string | Buffer, fields: Record<string, string> = {}, credentials = admin) {
+  const started = await startImport(csv, fields, credentials);
+  expect(started.status).toBe(202);
+  expect(started.body).toMatchObject({ object_name: "import", status: "queued" });
+  await server.core.imports.runDue();
+  const res = await httpClient(server.url, basicAuth(credentials))("GET", `/v1/imports/${started.body.id}`);
+  expect(res.status).toBe(200);
+  return res.body;
+}
+
+async function failedRows(id: string, credentials = admin): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${server.url}/v1/imports/${id}/failed_rows.csv`, {
+    headers: { authorization: basicAuth(credentials) },
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+async function contactCount(accountId: number): Promise<number> {
+  const [row] = await server.db.query<{ n: number }>(
+    sql`SELECT count(*)::int AS n FROM contacts WHERE account_id = ${accountId}`,
+  );
+  return row?.n ?? 0;
+}
+
+async function contactBy(email: string) {
+  const res = await api("GET", `/v1/contacts/lookup?email=${encodeURIComponent(email)}`);
+  return res.body;
+}
+
+function expectAccounted(job: any): void {
+  expect(job.created + job.updated + job.skipped + job.failed).toBe(job.total_rows);
+  expect(job.processed_rows).toBe(job.total_rows);
+}
+
+/** A fresh account, so counts are not disturbed by other tests. */
+async function freshAccount() {
+  const credentials = await newAccount(server.db);
+  return { credentials, client: httpClient(server.url, basicAuth(credentials)) };
+}
+
+describe("imports: the happy path", () => {
+  it("creates contacts from a file with aliased headers", async () => {
+    const { credentials, client } = await freshAccount();
+    const csv =
+      "First Name,Last_Name,E-mail,Mobile,Company,tags,City,Notes\r\n" +
+      "Ada,Lovelace,ADA@example.com,+44 20 7946 0018,Analytical Ltd,vip; founders,London,ignored\r\n" +
+      "Alan,Turing,alan@example.com,+1 415 555 0101,,vip,,\r\n";
+    const job = await runImport(csv, {}, credentials);
+    expect(job).toMatchObject({ status: "succeeded", total_rows: 2, created: 2, updated: 0, skipped: 0, failed: 0 });
+    expectAccounted(job);
+    const ada = (await client("GET", "/v1/contacts/lookup?email=ada@example.com")).body;
+    expect(ada).toMatchObject({
+      name: "Ada Lovelace",
+      email: "ada@example.com",
+      phone_number: "+442079460018",
+      additional_attributes: { company_name: "Analytical Ltd", city: "London" },
+      custom_attributes: {},
+      labels: ["founders", "vip"],
+    });
+    const history = await client("GET", `/v1/contacts/${ada.id}/activities`);
+    expect(history.body.data.map((a: any) => a.action)).toContain("contact.created");
+    const list = await client("GET", "/v1/imports");
+    expect(list.body.data[0]).toMatchObject({ id: job.id, object_name: "import" });
+  });
+
+  it("an agent may import too", async () => {
+    const job = await runImport("name,email\nAgent Made,agent-made@example.com\n", {}, fixture.agent);
+    expect(job).toMatchObject({ status: "succeeded", created: 1 });
+  });
+
+  it("updates contacts matched by identifier, email and phone (in another format)", async () => {
+    const { credentials, client } = await freshAccount();
+    const a = await client("POST", "/v1/contacts", { name: "A", identifier: "ext-1" });
+    const b = await client("POST", "/v1/contacts", { name: "B", email: "b@example.com" });
+    const c = await client("POST", "/v1/contacts", { name: "C", phone_number: "+14155550123" });
+    const csv = [
+      "external_id,name,email,phone_number,custom.tier",
+      "ext-1,A Renamed,,,gold",
+      ",B Renamed,B@Example.com,,",
+      ",C Renamed,,+1 (415) 555-0123,",
+      ",New Person,new@example.com,,",
+    ].join("\n");
+    const job = await runImport(csv, {}, credentials);
+    expect(job).toMatchObject({ status: "succeeded", total_rows: 4, created: 1, updated: 3, skipped: 0, failed: 0 });
+    expect((await client("GET", `/v1/contacts/${a.body.id}`)).body).toMatchObject({
+      name: "A Renamed",
+      custom_attributes: { tier: "gold" },
+    });
+    expect((await client("GET", `/v1/contacts/${b.body.id}`)).body.name).toBe("B Renamed");
+    expect((await client("GET", `/v1/contacts/${c.body.id}`)).body.name).toBe("C Renamed");
+    expect(await contactCount(credentials.accountId)).toBe(4);
+  });
+
+  it("skips duplicates within the file, fails invalid rows, and reports both", async () => {
+    const { credentials } = await freshAccount();
+    const csv = [
+      "name,email,phone,identifier",
+      "One,one@example.com,,",
+      "Bad Email,not-an-email,,",
+      "Two,two@example.com,+14155550199,",
+      "One Again,ONE@example.com,,",
+      "Bad Phone,,12,",
+      "Two By Phone,,+1 415 555 0199,",
+      "Unique,unique@example.com,,u-1",
+      ",,,",
+    ].join("\r\n");
+    const job = await runImport(csv, {}, credentials);
+    expect(job).toMatchObject({ status: "succeeded", total_rows: 8, created: 3, skipped: 3, failed: 2 });
+    expectAccounted(job);
+    const report = await failedRows(job.id, credentials);
+    expect(report.status).toBe(200);
+    const lines = report.text.trim().split("\r\n");
+    expect(lines[0]).toBe("row,result,reason,message,name,email,phone,identifier");
+    expect(lines.slice(1)).toEqual([
+      "3,failed,invalid_email,email: is not a valid email address,Bad Email,not-an-email,,",
+      "5,skipped,duplicate_in_file,Same email as row 2,One Again,ONE@example.com,,",
+      expect.stringMatching(/^6,failed,(invalid_phone_number|missing_country_code),phone_number: .*,Bad Phone,,12,$/),
+      "7,skipped,duplicate_in_file,Same phone_number as row 4,Two By Phone,,+1 415 555 0199,",
+      "9,skipped,no_data,Row has no values in the imported columns,,,,",
+    ]);
+    expect(await contactCount(credentials.accountId)).toBe(3);
+  });
+
+  it("ignores unknown columns, or keeps them as custom attributes when asked", async () => {
+    const { credentials, client } = await freshAccount();
+    const csv = "name,email,Favourite Colour\nIgnored,ign@example.com,blue\n";
+    expect(await runImport(csv, {}, credentials)).toMatchObject({ status: "succeeded", created: 1 });
+    expect((await client("GET", "/v1/contacts/lookup?email=ign@example.com")).body.custom_attributes).toEqual({});
+    const kept = "name,email,Favourite Colour\nKept,kept@example.com,green\n";
+    expect(await runImport(kept, { unknown_columns: "custom_attributes" }, credentials)).toMatchObject({ created: 1 });
+    expect((await client("GET", "/v1/contacts/lookup?email=kept@example.com")).body.custom_attributes).toEqual({
+      favourite_colour: "green",
+    });
+  });
+
+  it("reads quoted fields with commas, newlines, doubled quotes, unicode and a BOM", async () => {
+    const { credentials, client } = await freshAccount();
+    const csv =
+      '\uFEFFname,email,company\r\n"Nguyễn, Văn ""An""",an@example.com,"Công ty\nTNHH 😀"\r\n"Zoë",zoe@example.com,Ünïcode\n';
+    const job = await runImport(csv, {}, credentials);
+    expect(job).toMatchObject({ status: "succeeded", total_rows: 2, created: 2 });
+    const an = (await client("GET", "/v1/contacts/lookup?email=an@example.com")).body;
+    expect(an.name).toBe('Nguyễn, Văn "An"');
+    expect(an.additional_attributes.company_name).toBe("Công ty\nTNHH 😀");
+    expect((await client("GET", "/v1/contacts/lookup?email=zoe@example.com")).body.name).toBe("Zoë");
+  });
+
+  it("a dry run writes nothing but reports what would happen", async () => {
+    const { credentials, client } = await freshAccount();
+    await client("POST", "/v1/contacts", { name: "Existing", email: "exists@example.com" });
+    const csv = "name,email\nExisting Renamed,exists@example.com\nNew,new@example.com\nBad,bad\n";
+    const job = await runImport(csv, { dry_run: "true" }, credentials);
+    expect(job).toMatchObject({ status: "succeeded", dry_run: true, total_rows: 3, created: 1, updated: 1, failed: 1 });
+    expect(await contactCount(credentials.accountId)).toBe(1);
+    expect((await client("GET", "/v1/contacts/lookup?email=exists@example.com")).body.name).toBe("Existing");
+    const events = await server.db.query<{ type: string }>(
+      sql`SELECT type FROM events WHERE account_id = ${credentials.accountId} AND type LIKE 'contact.%' AND contact_id IS NOT NULL AND data->>'import_id' IS NOT NULL`,
+    );
+    expect(events).toEqual([]);
+    expect((await failedRows(job.id, credentials)).text).toContain("4,failed,invalid_email");
+  });
+
+  it("notifies the importer with an import.finished event", async () => {
+    const job = await runImport("name,email\nNotify Me,notify@example.com\n");
+    const events = await server.db.query<{ actor_id: number; data: Record<string, unknown> }>(
+      sql`SELECT actor_id, data FROM events WHERE account_id = ${admin.accountId} AND type = 'import.finished'
+        AND data->>'import_id' = ${job.id}`,
+    );
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      actor_id: admin.userId,
+      data: { import_id: job.id, status: "succeeded", dry_run: false, created: 1, total: 1 },
+    });
+    await server.core.events.dispatchAll();
+    const notes = await api("GET", "/v1/notifications");
+    expect(notes.body.data.some((n: any) => n.type === "import_finished")).toBe(true);
+  });
+});
+
+describe("imports: files that cannot be imported", () => {
+  async function expectFailed(csv: string | Buffer, code: string, message?: RegExp) {
+    const { credentials } = await freshAccount();
+    const job = await runImport(csv, {}, credentials);
+    expect(job).toMatchObject({ status: "failed", created: 0, updated: 0, error: { code } });
+    if (message) expect(job.error.message).toMatch(message);
+    expect(await contactCount(credentials.accountId)).toBe(0);
+    return job;
+  }
+
+  it("an unterminated quote fails as malformed_csv naming the row", async () => {
+    await expectFailed('name,email\nOk,ok@example.com\n"Open,open@example.com\n', "malformed_csv", /Row 3/);
+  });
+
+  it("invalid UTF-8 fails as invalid_encoding naming the row", async () => {
+    const bytes = Buffer.concat([
+      Buffer.from("name,email\nFine,fine@example.com\n"),
+      Buffer.from([0x4a, 0xff, 0xfe, 0x6f]),
+      Buffer.from(",j@example.com\n"),
+    ]);
+    await expectFailed(bytes, "invalid_encoding", /Row 3/);
+  });
+
+  it("binary data fails as binary_data", async () => {
+    const bytes = Buffer.concat([Buffer.from([0, 1, 2, 0]), randomBytes(4096)]);
+    await expectFailed(bytes, "binary_data");
+  });
+
+  it("a header with nothing known fails as no_known_columns", async () => {
+    await expectFailed("foo,bar\n1,2\n", "no_known_columns");
+  });
+
+  it("a header with no rows fails as no_rows", async () => {
+    await expectFailed("name,email\r\n", "no_rows");
+  });
+
+  it("an empty file is refused at upload with 422 empty_file, keeping nothing", async () => {
+    const res = await startImport("");
+    expect(res.status).toBe(422);
+    expect(JSON.stringify(res.body)).toContain("empty_file");
+  });
+
+  it("bad options are refused with 422", async () => {
+    const res = await startImport("name\nx\n", { unknown_columns: "keep", match: "nope" });
+    expect(res.status).toBe(422);
+  });
+
+  it("a row with more cells than the header fails as too_many_cells", async () => {
+    const { credentials } = await freshAccount();
+    const job = await runImport("name,email\nA,a@example.com,extra\nB,b@example.com,\n", {}, credentials);
+    expect(job).toMatchObject({ status: "succeeded", created: 1, failed: 1 });
+    expect((await failedRows(job.id, credentials)).text).toContain("2,failed,too_many_cells");
+  });
+});
+
+describe("imports: resuming after a crash", () => {
+  it("resumes from the last committed batch with no duplicates", async () => {
+    const { credentials } = await freshAccount();
+    const rows = Array.from({ length: 25 }, (_, i) => `Person ${i},p${i}@example.com`);
+    rows.splice(20, 0, "Dup of 3,p3@example.com");
+    const csv = `name,email\n${rows.join("\n")}\n`;
+    const started = await startImport(csv, {}, credentials);
+    expect(await server.core.imports.runDue({ batchRows: 10, stopAfterBatches: 1 })).toBe(1);
+    const client = httpClient(server.url, basicAuth(credentials));
+    const midway = (await client("GET", `/v1/imports/${started.body.id}`)).body;
+    expect(midway).toMatchObject({ status: "running", processed_rows: 10, created: 10, total_rows: 26 });
+    // Nothing more runs while the lease holds; once it has run out another worker takes over.
+    expect(await server.core.imports.runDue({ batchRows: 10 })).toBe(0);
+    await server.db.execute(
+      sql`UPDATE imports SET locked_until = now() - interval '1 second' WHERE account_id = ${credentials.accountId}`,
+    );
+    await server.core.imports.runDue({ batchRows: 10 });
+    const job = (await client("GET", `/v1/imports/${started.body.id}`)).body;
+    expect(job).toMatchObject({ status: "succeeded", total_rows: 26, created: 25, skipped: 1, failed: 0 });
+    expectAccounted(job);
+    expect(await contactCount(credentials.accountId)).toBe(25);
+    expect((await failedRows(job.id, credentials)).text).toContain("22,skipped,duplicate_in_file,Same email as row 5");
+  });
+
+  it("streams a large file through in batches", async () => {
+    const { credentials } = await freshAccount();
+    const n = 3000;
+    const lines = ["identifier,name"];
+    for (let i = 0; i < n; i++) lines.push(`big-${i},Big ${i}`);
+    const job = await runImport(`${lines.join("\n")}\n`, {}, credentials);
+    expect(job).toMatchObject({ status: "succeeded", total_rows: n, created: n });
+    expect(await contactCount(credentials.accountId)).toBe(n);
+  });
+});
+
+describe("imports: tenancy", () => {
+  it("another account cannot see an import or its failed rows", async () => {
+    const job = await runImport("name,email\nMine,mine@example.com\nbad,bad\n");
+    const other = await newAccount(server.db);
+    const client = httpClient(server.url, basicAuth(other));
+    expect((await client("GET", `/v1/imports/${job.id}`)).status).toBe(404);
+    expect((await failedRows(job.id, other)).status).toBe(404);
+    expect((await client("GET", "/v1/imports")).body.data).toEqual([]);
+    expect((await contactBy("mine@example.com")).email).toBe("mine@example.com");
+  });
+});
+
+describe("imports: size limit", () => {
+  const small = useServer({ background: false, maxImportBytes: 1024 });
+
+  it("refuses a file past the limit with 413 and keeps nothing", async () => {
+    const csv = `name,email\n${"x".repeat(2000)},big@example.com\n`;
+    const res = await upload(`${small.server.url}/v1/imports`, basicAuth(small.admin), {
+      data: csv,
+      filename: "big.csv",
+      contentType: "text/csv",
+    });
+    expect(res.status).toBe(413);
+    const [row] = await small.server.db.query<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM imports WHERE account_id = ${small.admin.accountId}`,
+    );
+    expect(row?.n).toBe(0);
+  });
+});

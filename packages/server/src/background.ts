@@ -5,7 +5,7 @@ interface Log {
 }
 
 export interface BackgroundWork {
-  /** Resolves once no dispatch or delivery is running or due to run now (for tests). */
+  /** Resolves once no background work is running or due to run now (for tests). */
   settled(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -14,63 +14,64 @@ const POLL_MS = 1000;
 
 /**
  * The process's background work: turning committed events into notifications and webhook
- * deliveries, sending the deliveries, and running CSV imports. Both wake at once on a NOTIFY from any process and
- * also poll, so a missed wake-up (or a retry coming due) waits at most a second.
+ * deliveries, sending the deliveries, and running CSV imports and exports. Each kind wakes at
+ * once on a NOTIFY from any process and also polls, so a missed wake-up (or a retry coming due)
+ * waits at most a second. Jobs are claimed with SKIP LOCKED and leases, so processes share them.
  */
 export async function startBackgroundWork(
   core: Core,
   log: Log,
   options: { concurrency?: number; perWebhook?: number } = {},
 ): Promise<BackgroundWork> {
-  const dispatcher = singleFlight(
-    async () => {
-      await core.events.dispatchAll();
-    },
-    (err) => log.error({ err }, "event dispatch failed"),
-  );
   const sender = core.webhooks.sender({
     concurrency: options.concurrency ?? 16,
     perWebhook: options.perWebhook ?? 4,
     onError: (err) => log.error({ err }, "webhook delivery failed"),
   });
-  const importer = singleFlight(
-    async () => {
-      await core.imports.runDue();
-    },
-    (err) => log.error({ err }, "import failed"),
-  );
-  const stopWatchingEvents = await core.events.watch(() => dispatcher.run());
-  const stopWatchingImports = await core.imports.watch(() => importer.run());
-  const stopWatchingDeliveries = await core.webhooks.watch(() => sender.poke());
-  const timer = setInterval(() => {
-    dispatcher.run();
+  const loops = [
+    singleFlight(
+      () => core.events.dispatchAll(),
+      (err) => log.error({ err }, "event dispatch failed"),
+    ),
+    singleFlight(
+      () => core.imports.runDue(),
+      (err) => log.error({ err }, "import failed"),
+    ),
+    singleFlight(
+      () => core.exports.runDue(),
+      (err) => log.error({ err }, "export failed"),
+    ),
+  ] as const;
+  const [dispatcher, importer, exporter] = loops;
+  const unwatch = [
+    await core.events.watch(() => dispatcher.run()),
+    await core.imports.watch(() => importer.run()),
+    await core.exports.watch(() => exporter.run()),
+    await core.webhooks.watch(() => sender.poke()),
+  ];
+  const tick = () => {
+    for (const loop of loops) loop.run();
     sender.poke();
-    importer.run();
-  }, POLL_MS);
-  dispatcher.run();
-  sender.poke();
-  importer.run();
+  };
+  const timer = setInterval(tick, POLL_MS);
+  tick();
   return {
     async settled() {
-      await importer.idle();
-      await dispatcher.idle();
+      for (const loop of loops) await loop.idle();
       await sender.idle();
     },
     async stop() {
       clearInterval(timer);
-      await stopWatchingEvents();
-      await stopWatchingDeliveries();
-      await stopWatchingImports();
-      // A running import finishes its current batches; one cut short resumes once its lease ends.
-      await importer.idle();
-      await dispatcher.idle();
+      for (const stop of unwatch) await stop();
+      // A running import finishes its current batch; one cut short resumes once its lease ends.
+      for (const loop of loops) await loop.idle();
       await sender.stop();
     },
   };
 }
 
 /** Runs `work` now, or once more right after the current run if one is going: never two at once. */
-function singleFlight(work: () => Promise<void>, onError: (error: unknown) => void) {
+function singleFlight(work: () => Promise<unknown>, onError: (error: unknown) => void) {
   let current: Promise<void> | null = null;
   let again = false;
   const run = (): void => {
@@ -80,6 +81,7 @@ function singleFlight(work: () => Promise<void>, onError: (error: unknown) => vo
     }
     again = false;
     current = work()
+      .then(() => undefined)
       .catch(onError)
       .finally(() => {
         current = null;

@@ -41,6 +41,7 @@ function bodyFor(route: Route, ids: Record<string, string>): unknown {
     "POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry": {},
     "POST /v1/contacts/merge": { base_contact_id: ids.contact, mergee_contact_id: ids.otherContact },
     "PATCH /v1/account/settings": { agents_can_merge: false },
+    "POST /v1/exports": { columns: ["name", "email"] },
     "POST /v1/contacts/upsert": { name: "Intruder", email: "owner@example.com" },
     "POST /v1/contacts/batch": {
       operations: [
@@ -68,7 +69,9 @@ function pathFor(route: Route, ids: Record<string, string>): string {
             ? ids.webhook
             : route.path.startsWith("/v1/imports")
               ? ids.import
-              : ids.contact;
+              : route.path.startsWith("/v1/exports")
+                ? ids.export
+                : ids.contact;
   const query = route.path.endsWith("/search")
     ? "?q=owner"
     : route.path.endsWith("/lookup")
@@ -140,6 +143,8 @@ describe("tenancy: every route, another account's credentials", () => {
     });
     ids.import = ((await started.json()) as { id: string }).id;
     await server.core.imports.runDue();
+    ids.export = (await ownerApi("POST", "/v1/exports", { columns: ["name", "identifier"] })).body.id;
+    await server.core.exports.runDue();
     await server.core.events.dispatchAll();
     ids.delivery = (await ownerApi("GET", `/v1/webhooks/${ids.webhook}/deliveries?limit=1`)).body.data[0].id;
   });
@@ -166,6 +171,7 @@ describe("tenancy: every route, another account's credentials", () => {
       (await ownerApi("GET", `/v1/contacts/${ids.otherContact}`)).body,
       (await ownerApi("GET", "/v1/account/settings")).body,
       (await ownerApi("GET", `/v1/imports/${ids.import}`)).body,
+      (await ownerApi("GET", `/v1/exports/${ids.export}`)).body,
       (await ownerApi("GET", `/v1/contacts/${ids.contact}/followers`)).body,
       (await ownerApi("GET", `/v1/webhooks/${ids.webhook}`)).body,
       (await ownerApi("GET", `/v1/webhooks/${ids.webhook}/deliveries/${ids.delivery}/attempts`)).body,

@@ -1,4 +1,5 @@
 import { EVENTS_CHANNEL } from "../store/events.js";
+import { EXPORTS_CHANNEL } from "../store/export-jobs.js";
 import { IMPORTS_CHANNEL } from "../store/imports.js";
 import { DELIVERIES_CHANNEL } from "../store/webhooks.js";
 import { type AccountSettings, getAccountSettings, updateAccountSettings } from "./accounts/settings.js";
@@ -30,6 +31,7 @@ import { type ConversationPatch, updateConversationState } from "./conversations
 import type { CoreDeps } from "./deps.js";
 import { dispatchAllEvents, dispatchEvents } from "./events/dispatch.js";
 import { type ContactsCsvOptions, contactsCsv } from "./exports/contacts-csv.js";
+import { downloadExport, getExportJob, listExports, requestExport, runDueExports } from "./exports/jobs.js";
 import { deleteFile } from "./files/delete.js";
 import { downloadFile } from "./files/download.js";
 import type { FilePageInput, IncomingFile } from "./files/file.js";
@@ -106,6 +108,14 @@ export function createCore(deps: CoreDeps) {
     },
     exports: {
       contactsCsv: (actor: Actor, options: ContactsCsvOptions) => contactsCsv(deps, actor, options),
+      request: (actor: Actor, options: ContactsCsvOptions) => requestExport(deps, actor, options),
+      get: (actor: Actor, id: number) => getExportJob(deps, actor, id),
+      list: (actor: Actor, input: { limit?: number; skip?: number }) => listExports(deps, actor, input),
+      download: (actor: Actor, id: number) => downloadExport(deps, actor, id),
+      /** Works through queued exports; what the background loop runs. */
+      runDue: () => runDueExports(deps),
+      /** Calls `onQueued` when any process queues an export. */
+      watch: (onQueued: () => void) => deps.db.listen(EXPORTS_CHANNEL, onQueued),
     },
     imports: {
       /** Largest CSV file accepted, in bytes. */

@@ -173,6 +173,11 @@ function checkSearch(q: string | undefined, errors: FieldErrors): ExportBatchQue
  * Batches follow the sort key and id (keyset), never an offset: with the default sort by id, every
  * contact that exists for the whole export appears exactly once even while others are written.
  */
+/** Checks export options without reading anything: the same errors contactsCsv would raise. */
+export function checkContactsCsvOptions(options: ContactsCsvOptions): void {
+  plan(options);
+}
+
 export async function contactsCsv(
   deps: CoreDeps,
   actor: Actor,

@@ -30,8 +30,6 @@ export interface Locale {
   groups: readonly number[];
 }
 
-const d = (text: string) => [...text].map((c) => [c, c] as const);
-
 /** Latin names whose email form is the name without diacritics. */
 const latin = (names: string): ReadonlyArray<readonly [string, string]> =>
   names.split(" ").map((name) => [name, asciiFold(name)] as const);
@@ -104,7 +102,8 @@ export const LOCALES: readonly Locale[] = [
     cities: ["London", "Manchester", "Birmingham", "Glasgow", "Cardiff", "Belfast", "Leeds"],
     companies: ["Thames Analytics Ltd", "Brown, Smith & Partners", "Albion Trading plc"],
     domains: ["gmail.com", "btinternet.com", "hotmail.co.uk", "sky.com"],
-    national: (v, pick) => `7${pick(["4", "5", "7", "8", "9"])}${pick(digit(0, 9))}${v}`,
+    national: (v, pick) =>
+      `7${pick(["40", "41", "42", "43", "44", "46", "47", "48", "49", "51", "53", "71", "72", "73", "74", "75", "76", "77", "80", "81", "84", "85", "86", "87", "88", "89", "90", "92", "94", "95", "96", "97", "98", "99"])}${v}`,
     groups: [4, 6],
   },
   {
@@ -132,7 +131,7 @@ export const LOCALES: readonly Locale[] = [
     cities: ["Paris", "Lyon", "Marseille", "Toulouse", "Nice", "Nantes", "Besançon", "Orléans"],
     companies: ["Société Générale d'Études", "Café de l'Été SARL", "Lefèvre et Fils", "Atelier Noël"],
     domains: ["orange.fr", "free.fr", "laposte.net", "gmail.com", "sfr.fr"],
-    national: (v, pick) => `${pick(["6", "7"])}${pick(digit(0, 9))}${v}`,
+    national: (v, pick) => `${pick(["60", "61", "62", "64", "65", "66", "67", "68", "73", "74", "75", "76", "77", "78"])}${v}`,
     groups: [1, 2, 2, 2, 2],
   },
   {
@@ -216,7 +215,7 @@ export const LOCALES: readonly Locale[] = [
     cities: ["Bogotá", "Medellín", "Cali", "Barranquilla", "Cartagena"],
     companies: ["Café Patiño S.A.S.", "Distribuidora Andina"],
     domains: ["gmail.com", "hotmail.com", "une.net.co"],
-    national: (v, pick) => `3${pick(["0", "1", "2", "5"])}${pick(digit(0, 9))}${v}`,
+    national: (v, pick) => `${pick(["300", "301", "302", "304", "305", "310", "311", "312", "313", "314", "315", "316", "317", "318", "320", "321", "322", "323", "350", "351"])}${v}`,
     groups: [3, 3, 4],
   },
   {
@@ -370,7 +369,7 @@ export const LOCALES: readonly Locale[] = [
     cities: ["서울", "부산", "인천", "대구", "대전", "광주"],
     companies: ["삼성전자", "한빛소프트", "Seoul Bio Co., Ltd."],
     domains: ["naver.com", "daum.net", "gmail.com", "kakao.com"],
-    national: (v, pick) => `10${pick(digit(2, 9))}${v}`,
+    national: (v, pick) => `10${pick(["2", "3", "4", "6", "7", "8"])}${v}`,
     groups: [2, 4, 4],
   },
   {
@@ -416,7 +415,7 @@ export const LOCALES: readonly Locale[] = [
     cities: ["กรุงเทพมหานคร", "เชียงใหม่", "ภูเก็ต", "ขอนแก่น"],
     companies: ["บริษัท สยามเทค จำกัด", "Bangkok Foods Co., Ltd."],
     domains: ["gmail.com", "hotmail.com", "truemail.co.th"],
-    national: (v, pick) => `${pick(["8", "9", "6"])}${pick(digit(1, 9))}${v}`,
+    national: (v, pick) => `${pick(["8", "9"])}${pick(digit(1, 9))}${v}`,
     groups: [2, 3, 4],
   },
   {
@@ -425,7 +424,9 @@ export const LOCALES: readonly Locale[] = [
     weight: 2,
     dial: "63",
     given: latin("Maria José Juan Kristine Mark Angelica Jerome Niño"),
-    family: latin("Santos Reyes Cruz Bautista Ocampo Dela Cruz Garcia Mendoza"),
+    family: pairs(
+      "Santos:santos,Reyes:reyes,Cruz:cruz,Bautista:bautista,Ocampo:ocampo,Dela Cruz:delacruz,Garcia:garcia,Mendoza:mendoza",
+    ),
     order: "western",
     cities: ["Manila", "Quezon City", "Cebu City", "Davao City", "Makati"],
     companies: ["Jollibee Foods Corp.", "Reyes Trading Co."],
@@ -444,7 +445,7 @@ export const LOCALES: readonly Locale[] = [
     cities: ["Sydney", "Melbourne", "Brisbane", "Perth", "Adelaide", "Hobart"],
     companies: ["Southern Cross Pty Ltd", "Koala Analytics", "Murphy & Murphy"],
     domains: ["bigpond.com", "gmail.com", "optusnet.com.au"],
-    national: (v, pick) => `4${pick(digit(0, 9))}${v}`,
+    national: (v, pick) => `4${pick(["0", "1", "2", "3", "6"])}${v}`,
     groups: [3, 3, 3],
   },
   {
@@ -514,7 +515,7 @@ export const LOCALES: readonly Locale[] = [
     cities: ["תל אביב", "ירושלים", "חיפה", "Tel Aviv"],
     companies: ["Negev Systems Ltd.", "כהן ובניו בע״מ"],
     domains: ["gmail.com", "walla.co.il", "bezeqint.net"],
-    national: (v, pick) => `5${pick(["0", "2", "3", "4", "8"])}${v}`,
+    national: (v) => `53${v}`,
     groups: [2, 3, 4],
   },
   {
@@ -565,7 +566,9 @@ export const LOCALES: readonly Locale[] = [
     weight: 1,
     dial: "31",
     given: latin("Daan Sanne Bram Fleur Thijs Noël Anouk Joëlle"),
-    family: latin("de Jong Jansen de Vries van den Berg Bakker Visser van Dijk"),
+    family: pairs(
+      "de Jong:dejong,Jansen:jansen,de Vries:devries,van den Berg:vandenberg,Bakker:bakker,Visser:visser,van Dijk:vandijk",
+    ),
     order: "western",
     cities: ["Amsterdam", "Rotterdam", "Den Haag", "Utrecht", "Eindhoven"],
     companies: ["Van Dijk B.V.", "Tulp & Co"],
@@ -574,9 +577,6 @@ export const LOCALES: readonly Locale[] = [
     groups: [1, 4, 4],
   },
 ];
-
-/** Single characters as names are sometimes all a contact gives. */
-export const SINGLE_NAMES = d("ÅØÆ");
 
 export const TAGS = [
   "vip",

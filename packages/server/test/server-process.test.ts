@@ -7,7 +7,7 @@ import { basicAuth, freshDatabase } from "./harness.js";
 import { buildServer, main, start, stop } from "./processes.js";
 
 // Each test starts real server processes, a PGlite one taking seconds to open on a busy machine.
-describe("the server process", { timeout: 120_000 }, () => {
+describe("the server process", { timeout: 240_000 }, () => {
   let dataDir: string;
   let database: Awaited<ReturnType<typeof freshDatabase>>;
 

@@ -54,8 +54,7 @@ const pairs = (text: string): ReadonlyArray<readonly [string, string]> =>
     return [native.trim(), ascii.trim()] as const;
   });
 
-const digit = (from: number, to: number): string[] =>
-  Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+const digit = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
 
 export const LOCALES: readonly Locale[] = [
   {
@@ -131,7 +130,8 @@ export const LOCALES: readonly Locale[] = [
     cities: ["Paris", "Lyon", "Marseille", "Toulouse", "Nice", "Nantes", "Besançon", "Orléans"],
     companies: ["Société Générale d'Études", "Café de l'Été SARL", "Lefèvre et Fils", "Atelier Noël"],
     domains: ["orange.fr", "free.fr", "laposte.net", "gmail.com", "sfr.fr"],
-    national: (v, pick) => `${pick(["60", "61", "62", "64", "65", "66", "67", "68", "73", "74", "75", "76", "77", "78"])}${v}`,
+    national: (v, pick) =>
+      `${pick(["60", "61", "62", "64", "65", "66", "67", "68", "73", "74", "75", "76", "77", "78"])}${v}`,
     groups: [1, 2, 2, 2, 2],
   },
   {
@@ -215,7 +215,8 @@ export const LOCALES: readonly Locale[] = [
     cities: ["Bogotá", "Medellín", "Cali", "Barranquilla", "Cartagena"],
     companies: ["Café Patiño S.A.S.", "Distribuidora Andina"],
     domains: ["gmail.com", "hotmail.com", "une.net.co"],
-    national: (v, pick) => `${pick(["300", "301", "302", "304", "305", "310", "311", "312", "313", "314", "315", "316", "317", "318", "320", "321", "322", "323", "350", "351"])}${v}`,
+    national: (v, pick) =>
+      `${pick(["300", "301", "302", "304", "305", "310", "311", "312", "313", "314", "315", "316", "317", "318", "320", "321", "322", "323", "350", "351"])}${v}`,
     groups: [3, 3, 4],
   },
   {
@@ -265,9 +266,7 @@ export const LOCALES: readonly Locale[] = [
     country: "Greece",
     weight: 1,
     dial: "30",
-    given: pairs(
-      "Γιώργος:giorgos,Μαρία:maria,Δημήτρης:dimitris,Ελένη:eleni,Νίκος:nikos,Κατερίνα:katerina,Σοφία:sofia",
-    ),
+    given: pairs("Γιώργος:giorgos,Μαρία:maria,Δημήτρης:dimitris,Ελένη:eleni,Νίκος:nikos,Κατερίνα:katerina,Σοφία:sofia"),
     family: pairs(
       "Παπαδόπουλος:papadopoulos,Οικονόμου:oikonomou,Γεωργίου:georgiou,Νικολάου:nikolaou,Αντωνίου:antoniou",
     ),
@@ -325,7 +324,8 @@ export const LOCALES: readonly Locale[] = [
     cities: ["Hà Nội", "Thành phố Hồ Chí Minh", "Đà Nẵng", "Hải Phòng", "Cần Thơ", "Huế", "Nha Trang"],
     companies: ["Công ty TNHH Phú Quý", "Tập đoàn Hòa Phát", "Cà Phê Trung Nguyên", "Saigon Tech JSC"],
     domains: ["gmail.com", "yahoo.com.vn", "fpt.vn", "vnpt.vn"],
-    national: (v, pick) => `${pick(["90", "91", "93", "94", "96", "97", "98", "86", "32", "33", "35", "70", "77", "81"])}${v}`,
+    national: (v, pick) =>
+      `${pick(["90", "91", "93", "94", "96", "97", "98", "86", "32", "33", "35", "70", "77", "81"])}${v}`,
     groups: [2, 3, 2, 2],
   },
   {
@@ -401,7 +401,8 @@ export const LOCALES: readonly Locale[] = [
     cities: ["Jakarta", "Surabaya", "Bandung", "Medan", "Yogyakarta", "Denpasar"],
     companies: ["PT Maju Bersama", "CV Sinar Jaya", "PT Kopi Nusantara Tbk"],
     domains: ["gmail.com", "yahoo.co.id", "telkom.net"],
-    national: (v, pick) => `8${pick(["11", "12", "13", "21", "22", "52", "53", "57", "77", "78"])}${pick(digit(0, 9))}${v}`,
+    national: (v, pick) =>
+      `8${pick(["11", "12", "13", "21", "22", "52", "53", "57", "77", "78"])}${pick(digit(0, 9))}${v}`,
     groups: [3, 4, 4],
   },
   {

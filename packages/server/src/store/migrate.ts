@@ -12,11 +12,12 @@ const MIGRATION_LOCK = 7_404_011;
 export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<string[]> {
   const files = (await readdir(dir)).filter((name) => name.endsWith(".sql")).sort();
   const applied: string[] = [];
-  await db.exec(
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-  );
   await db.transaction(async (tx) => {
     await tx.query(sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+    // Under the lock too: two processes creating it at once can clash in the catalog.
+    await tx.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+    );
     const rows = await tx.query<{ version: string }>(sql`SELECT version FROM schema_migrations`);
     const done = new Set(rows.map((row) => row.version));
     for (const file of files) {

@@ -4,7 +4,8 @@ import { bootstrap } from "../src/core/accounts/bootstrap.js";
 import { migrate } from "../src/store/migrate.js";
 import { freshDatabase, tempBlobStore, testCore } from "./harness.js";
 
-describe("first start", () => {
+// Each test opens an empty database of its own, which takes seconds on a busy machine.
+describe("first start", { timeout: 120_000 }, () => {
   it("creates one account with the given administrator credential, once, even when raced", async () => {
     const fresh = await freshDatabase();
     const db = await fresh.open();

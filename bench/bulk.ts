@@ -2,21 +2,29 @@
  * Bulk import and export, end to end through the HTTP API, against raw COPY baselines measured in
  * the same run on the same database.
  *
- *   npm run bench:bulk -- [--rows N | --quick] [--keep-db] [--keep-files] [--seed N] [--server path/to/main.js]
+ *   npm run bench:bulk -- [--rows N | --quick] [--keep-db] [--keep-files] [--seed N]
+ *     [--server path/to/main.js] [--max-import-minutes N] [--analyze-every S] [--pg postgres://…]
  *
  * 1. Generates the CSV (bench/generate-csv.ts) and, from the same generator, the rows the import
  *    creates mapped to contacts columns, for COPY.
  * 2. Creates a throwaway database contactd_bench_<timestamp> (dropped at the end, even on failure,
- *    unless --keep-db) and starts the built server on it as a child process.
+ *    unless --keep-db) and starts the built server on it as a child process (building it first
+ *    when dist is older than the sources).
  * 3. COPY baselines: psql \copy of the mapped rows into a copy of contacts with all its indexes
  *    (LIKE contacts INCLUDING ALL) and into one without indexes.
  * 4. Import: POST /v1/imports with the file streamed, then polls GET /v1/imports/:id until it is
- *    done; checks that the counts add up to the rows and match what the generator made.
- * 5. Export: GET /v1/contacts/export.csv streamed and counted, then COPY (SELECT the same columns)
- *    TO STDOUT via psql as the baseline.
+ *    done; checks that the counts add up to the rows and match what the generator made, and that
+ *    the stored contacts equal the COPY baseline's. An import still running after
+ *    --max-import-minutes is abandoned and its finishing time projected from its progress.
+ *    --analyze-every S runs ANALYZE on the tables the import writes every S seconds, as
+ *    autovacuum would, for servers where autovacuum is off.
+ * 5. Export: GET /v1/contacts/export.csv streamed and counted, on a freshly started server so its
+ *    memory is the export's own, then COPY (SELECT the same columns) TO STDOUT via psql as the
+ *    baseline.
  *
- * The server's RSS is sampled every 250 ms (VmRSS) and its lifetime peak read from VmHWM. Results
- * go to bench/results/bulk-latest.json.
+ * The server's RSS is sampled every 250 ms (VmRSS) and its lifetime peak read from VmHWM; each
+ * phase also records the server's CPU time, the whole machine's busy share and the WAL written.
+ * Results go to bench/results/bulk-latest.json.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -516,6 +524,16 @@ async function main(): Promise<number> {
     log(`generating ${ROWS} rows in ${workDir}…`);
     const data: GenerateSummary = await generate({ rows: ROWS, out: csvFile, copyOut: copyFile, seed: SEED });
     log(`generated ${mb(data.bytes)} MB in ${round(data.seconds, 1)} s`);
+    results.dataset = {
+      rows: data.rows,
+      csvBytes: data.bytes,
+      csvMb: mb(data.bytes),
+      invalidRows: data.invalidRows,
+      duplicateRows: data.duplicateRows,
+      copyRows: data.copyRows,
+      copyBytes: data.copyBytes,
+      generateSeconds: round(data.seconds, 2),
+    };
 
     // Database and server
     await psql("postgres", `CREATE DATABASE ${dbName}`);
@@ -570,6 +588,21 @@ async function main(): Promise<number> {
     };
     const copyIndexed = await copyInto("bench_contacts_indexed");
     const copyPlain = await copyInto("bench_contacts_plain");
+    const copyIndexedRate = data.copyRows / copyIndexed.stats.seconds;
+    const copyPlainRate = data.copyRows / copyPlain.stats.seconds;
+    results.copyIndexed = {
+      table: "bench_contacts_indexed (LIKE contacts INCLUDING ALL)",
+      indexes,
+      rows: data.copyRows,
+      rowsPerSecond: Math.round(copyIndexedRate),
+      phase: copyIndexed.stats,
+    };
+    results.copyPlain = {
+      table: "bench_contacts_plain (LIKE contacts INCLUDING DEFAULTS, GENERATED, IDENTITY, CONSTRAINTS; no index)",
+      rows: data.copyRows,
+      rowsPerSecond: Math.round(copyPlainRate),
+      phase: copyPlain.stats,
+    };
 
     // Import
     await psql(dbName, "CHECKPOINT");
@@ -699,8 +732,6 @@ async function main(): Promise<number> {
     const serverHwm = procStatus(server.pid, "VmHWM");
 
     // Rates and ratios
-    const copyIndexedRate = data.copyRows / copyIndexed.stats.seconds;
-    const copyPlainRate = data.copyRows / copyPlain.stats.seconds;
     const exportRate = exportRows / exported.stats.seconds;
     const copyOutRate = copyOutRows / copyOut.stats.seconds;
     const ratios = {
@@ -728,29 +759,6 @@ async function main(): Promise<number> {
     };
 
     Object.assign(results, {
-      dataset: {
-        rows: data.rows,
-        csvBytes: data.bytes,
-        csvMb: mb(data.bytes),
-        invalidRows: data.invalidRows,
-        duplicateRows: data.duplicateRows,
-        copyRows: data.copyRows,
-        copyBytes: data.copyBytes,
-        generateSeconds: round(data.seconds, 2),
-      },
-      copyIndexed: {
-        table: "bench_contacts_indexed (LIKE contacts INCLUDING ALL)",
-        indexes,
-        rows: data.copyRows,
-        rowsPerSecond: Math.round(copyIndexedRate),
-        phase: copyIndexed.stats,
-      },
-      copyPlain: {
-        table: "bench_contacts_plain (LIKE contacts INCLUDING DEFAULTS, GENERATED, IDENTITY, CONSTRAINTS; no index)",
-        rows: data.copyRows,
-        rowsPerSecond: Math.round(copyPlainRate),
-        phase: copyPlain.stats,
-      },
       eventDispatch: { backlogAtImportEnd: backlog, phase: drained.stats },
       dataCheck: { contacts: importedPrint, copy: copiedPrint, same: importedPrint === copiedPrint },
       writes: JSON.parse(writes),

@@ -191,7 +191,7 @@ describe("webhook deliveries", () => {
     expect(hook.accepted()).toHaveLength(1);
   });
 
-  it("keep each contact's events in order, even when the receiver fails at random", async () => {
+  it("keep each contact's events in order, even when the receiver fails at random", { timeout: 90_000 }, async () => {
     const { api } = await team();
     let calls = 0;
     // A fixed pattern rather than randomness, so a failure can be replayed.
@@ -203,14 +203,18 @@ describe("webhook deliveries", () => {
       await api("PATCH", `/v1/contacts/${a}`, { name: `A${i}` });
       await api("PATCH", `/v1/contacts/${b}`, { name: `B${i}` });
     }
-    await hook.waitFor(() => hook.accepted().length === 24, 30_000);
+    // Distinct events: on a starved machine a 200 may come after the timeout, and the event is sent again.
+    const acceptedIds = () => new Set(hook.accepted().map((r) => r.id));
+    await hook.waitFor(() => acceptedIds().size === 24, 80_000);
     for (const [id, prefix] of [
       [a, "A"],
       [b, "B"],
     ] as const) {
       const mine = hook.received.filter((r) => r.payload.subject.contact_id === id);
+      // A repeat of an accepted event can only follow it directly: later ones wait for it.
       const accepted = mine.filter((r) => r.answer === 200).map((r) => r.payload.data.changes.name.to);
-      expect(accepted).toEqual(Array.from({ length: 12 }, (_, i) => `${prefix}${i + 1}`));
+      const firstTimes = accepted.filter((name, i) => name !== accepted[i - 1]);
+      expect(firstTimes).toEqual(Array.from({ length: 12 }, (_, i) => `${prefix}${i + 1}`));
       // Nothing later is even tried before the earlier one was accepted.
       const tried = mine.map((r) => Number(r.payload.id));
       expect([...tried].sort((x, y) => x - y)).toEqual(tried);

@@ -2,6 +2,9 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Core } from "./core/index.js";
+import { chatwootFace } from "./faces/chatwoot/index.js";
+import { imbraceFace } from "./faces/imbrace/index.js";
+import { livedeskFace } from "./faces/livedesk/index.js";
 import { nativeFace } from "./faces/native/index.js";
 import { publicFace } from "./faces/public/index.js";
 import { registerJsonParser } from "./http/json-body.js";
@@ -56,6 +59,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(nativeFace, { prefix: "/v1", core: options.core, publicUrl: options.publicUrl });
   await app.register(publicFace, { core: options.core });
+  // Compatibility faces: existing clients of other systems, answered unchanged (docs/faces.md).
+  const faceOptions = { core: options.core, publicUrl: options.publicUrl };
+  await app.register(chatwootFace, faceOptions);
+  await app.register(livedeskFace, faceOptions);
+  await app.register(imbraceFace, faceOptions);
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));

@@ -5,7 +5,7 @@ import { DELIVERIES_CHANNEL } from "../store/webhooks.js";
 import { type AccountSettings, getAccountSettings, updateAccountSettings } from "./accounts/settings.js";
 import { type ActivityPageInput, contactActivities, conversationActivities } from "./activities/list.js";
 import type { Actor } from "./actor.js";
-import { authenticate } from "./auth/authenticate.js";
+import { authenticate, authenticateToken } from "./auth/authenticate.js";
 import { createApiKey, createUser, listApiKeys, listUsers, revokeApiKey, whoAmI } from "./auth/keys.js";
 import { removeContactAvatar } from "./avatars/remove.js";
 import { serveAvatar } from "./avatars/serve.js";
@@ -76,6 +76,8 @@ export function createCore(deps: CoreDeps) {
   return {
     auth: {
       authenticate: (key: string, secret: string) => authenticate(deps, key, secret),
+      /** For faces whose clients send one token (`key.secret`) in a header of their own. */
+      authenticateToken: (token: string) => authenticateToken(deps, token),
       whoAmI: (actor: Actor) => whoAmI(deps, actor),
       listUsers: (actor: Actor) => listUsers(deps, actor),
       createUser: (actor: Actor, input: Parameters<typeof createUser>[2]) => createUser(deps, actor, input),

@@ -193,10 +193,13 @@ export interface SearchQuery {
   labels: string[];
   limit: number;
   skip: number;
+  /** An explicit order instead of relevance. */
+  sort?: { key: SortKey; direction: Direction };
 }
 
 /**
- * Case-insensitive substring search ranked exact > prefix > substring, then by recent activity.
+ * Case-insensitive substring search ranked exact > prefix > substring, then by recent activity,
+ * unless an explicit sort is asked for.
  * Terms of three or more characters use the trigram index on search_text; shorter ones match
  * prefixes through the btree indexes, never a scan of the account.
  */
@@ -204,13 +207,31 @@ export async function searchContacts(db: Queryable, accountId: number, query: Se
   const prefix = `${escapeLike(query.term)}%`;
   const conditions = [sql`c.account_id = ${accountId}`, searchMatch(query.term, query.digits)];
   if (query.labels.length > 0) conditions.push(hasAnyLabel(query.labels));
+  const order = query.sort
+    ? orderBy(SORT_COLUMNS[query.sort.key], query.sort.direction)
+    : sql`${rank(query.term, prefix, query.digits)}, c.last_activity_at DESC NULLS LAST, c.id DESC`;
   const rows = await db.query<ContactRow>(sql`
     SELECT ${CONTACT_COLUMNS}
     FROM contacts c
     WHERE ${sql.join(conditions, " AND ")}
-    ORDER BY ${rank(query.term, prefix, query.digits)}, c.last_activity_at DESC NULLS LAST, c.id DESC
+    ORDER BY ${order}
     LIMIT ${query.limit} OFFSET ${query.skip}`);
   return rows.map(toContact);
+}
+
+/** How many contacts a listing (labels) or search (term) would give in all. */
+export async function countContacts(
+  db: Queryable,
+  accountId: number,
+  query: { labels: string[]; term?: string; digits?: string | null },
+): Promise<number> {
+  const conditions = [sql`c.account_id = ${accountId}`];
+  if (query.term !== undefined) conditions.push(searchMatch(query.term, query.digits ?? null));
+  if (query.labels.length > 0) conditions.push(hasAnyLabel(query.labels));
+  const [row] = await db.query<{ n: string }>(
+    sql`SELECT count(*) AS n FROM contacts c WHERE ${sql.join(conditions, " AND ")}`,
+  );
+  return Number(row?.n ?? 0);
 }
 
 function rank(term: string, prefix: string, digits: string | null): Sql {

@@ -2,7 +2,7 @@ import { findCredentialByKey } from "../../store/credentials.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { AuthenticationError } from "../errors.js";
-import { hashSecret, secretMatches } from "./secrets.js";
+import { hashSecret, secretMatches, splitToken } from "./secrets.js";
 
 const KEY = /^[A-Za-z0-9_-]{8,128}$/;
 // Compared against when the key is unknown, so a miss costs the same as a wrong secret.
@@ -15,4 +15,11 @@ export async function authenticate(deps: CoreDeps, key: string, secret: string):
   const matches = secretMatches(secret, stored.salt, stored.hash);
   if (!row || !matches || row.revoked_at !== null) throw new AuthenticationError();
   return { accountId: row.account_id, userId: row.user_id, role: row.role, credentialId: row.id };
+}
+
+/** Resolves a single-string token (`key.secret`, as issued with every API key) to the acting user. */
+export async function authenticateToken(deps: CoreDeps, token: string): Promise<Actor> {
+  const credentials = splitToken(token.trim());
+  if (!credentials) throw new AuthenticationError();
+  return authenticate(deps, credentials.key, credentials.secret);
 }

@@ -1,4 +1,4 @@
-import { listContacts as listContactRows } from "../../store/contacts.js";
+import { countContacts, listContacts as listContactRows } from "../../store/contacts.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { BadRequestError, FieldErrors } from "../errors.js";
@@ -15,12 +15,16 @@ export interface ListInput {
   direction?: Direction;
   labels?: string[];
   includeContactInboxes?: boolean;
+  /** Also count every contact the listing covers (one more query). */
+  withTotal?: boolean;
 }
 
 export interface ContactPage {
   data: Contact[];
   hasMore: boolean;
   nextCursor: string | null;
+  /** Set when asked for with `withTotal`. */
+  total?: number;
 }
 
 /** The default order: newest first, stable because id breaks ties. */
@@ -38,14 +42,17 @@ export async function listContacts(deps: CoreDeps, actor: Actor, input: ListInpu
   if (cursor && (cursor.sort !== sort || cursor.direction !== direction)) {
     throw new BadRequestError("cursor_mismatch", "The cursor belongs to a different sort or direction");
   }
-  const rows = await listContactRows(deps.db, actor.accountId, {
-    sort,
-    direction,
-    labels,
-    limit: limit + 1,
-    skip: input.skip ?? 0,
-    after: cursor?.position ?? null,
-  });
+  const [rows, total] = await Promise.all([
+    listContactRows(deps.db, actor.accountId, {
+      sort,
+      direction,
+      labels,
+      limit: limit + 1,
+      skip: input.skip ?? 0,
+      after: cursor?.position ?? null,
+    }),
+    input.withTotal ? countContacts(deps.db, actor.accountId, { labels }) : undefined,
+  ]);
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
   const last = page.at(-1);
@@ -54,10 +61,11 @@ export async function listContacts(deps: CoreDeps, actor: Actor, input: ListInpu
     data: input.includeContactInboxes ? await withContactInboxes(deps.db, actor.accountId, contacts) : contacts,
     hasMore,
     nextCursor: hasMore && last ? encodeCursor({ sort, direction, position: last.position }) : null,
+    ...(total === undefined ? {} : { total }),
   };
 }
 
-function defaultDirection(sort: SortKey): Direction {
+export function defaultDirection(sort: SortKey): Direction {
   return sort === "created_at" || sort === "last_activity_at" ? "desc" : "asc";
 }
 

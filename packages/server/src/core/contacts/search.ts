@@ -1,11 +1,11 @@
-import { searchContacts as searchContactRows } from "../../store/contacts.js";
+import { countContacts, searchContacts as searchContactRows } from "../../store/contacts.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { FieldErrors } from "../errors.js";
 import { normalizeLabels } from "../labels/normalize.js";
-import type { Contact } from "./contact.js";
+import type { Contact, Direction, SortKey } from "./contact.js";
 import { withContactInboxes } from "./get.js";
-import { checkLimit } from "./list.js";
+import { checkLimit, defaultDirection } from "./list.js";
 import { phoneDigits } from "./normalize.js";
 
 export interface SearchInput {
@@ -14,11 +14,19 @@ export interface SearchInput {
   skip?: number;
   labels?: string[];
   includeContactInboxes?: boolean;
+  /** Order by this key instead of by relevance. */
+  sort?: SortKey;
+  /** With `sort`; the key's natural direction when left out. */
+  direction?: Direction;
+  /** Also count every match (one more query). */
+  withTotal?: boolean;
 }
 
 export interface SearchPage {
   data: Contact[];
   hasMore: boolean;
+  /** Set when asked for with `withTotal`. */
+  total?: number;
 }
 
 export const MAX_TERM = 200;
@@ -31,17 +39,24 @@ export async function searchContacts(deps: CoreDeps, actor: Actor, input: Search
   else if (term.length > MAX_TERM) errors.add("q", "too_long", `must be at most ${MAX_TERM} characters`);
   const labels = normalizeLabels(input.labels ?? [], errors);
   errors.throwIfAny();
-  const rows = await searchContactRows(deps.db, actor.accountId, {
-    term,
-    digits: phoneDigits(term),
-    labels,
-    limit: limit + 1,
-    skip: input.skip ?? 0,
-  });
+  const digits = phoneDigits(term);
+  const sort = input.sort ? { key: input.sort, direction: input.direction ?? defaultDirection(input.sort) } : undefined;
+  const [rows, total] = await Promise.all([
+    searchContactRows(deps.db, actor.accountId, {
+      term,
+      digits,
+      labels,
+      limit: limit + 1,
+      skip: input.skip ?? 0,
+      sort,
+    }),
+    input.withTotal ? countContacts(deps.db, actor.accountId, { labels, term, digits }) : undefined,
+  ]);
   const contacts = rows.slice(0, limit);
   return {
     data: input.includeContactInboxes ? await withContactInboxes(deps.db, actor.accountId, contacts) : contacts,
     hasMore: rows.length > limit,
+    ...(total === undefined ? {} : { total }),
   };
 }
 

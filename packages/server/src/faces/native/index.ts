@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { NotFoundError } from "../../core/errors.js";
 import type { Core } from "../../core/index.js";
+import { baseUrlFrom } from "../../http/urls.js";
 import { authenticateRequest } from "./auth.js";
 import { sendNativeError } from "./errors.js";
 import { registerIdempotency } from "./idempotency.js";
@@ -20,7 +21,6 @@ import { notificationRoutes } from "./routes/notifications.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { Contact, ContactInbox, ErrorBody } from "./schemas.js";
 import { uploadScope } from "./uploads.js";
-import { baseUrlFrom } from "./urls.js";
 
 /** The native REST API, mounted at /v1. */
 export async function nativeFace(app: FastifyInstance, options: { core: Core; publicUrl?: string }): Promise<void> {

@@ -10,7 +10,7 @@ import type { Label } from "../../core/labels/list.js";
 import type { Notification } from "../../core/notifications/notification.js";
 import type { Attempt, Delivery } from "../../core/webhooks/deliveries.js";
 import type { Webhook } from "../../core/webhooks/webhook.js";
-import { absoluteUrl } from "./urls.js";
+import { absoluteUrl } from "../../http/urls.js";
 
 /** Domain objects in the native wire format: snake_case, string ids, ISO 8601 times. */
 

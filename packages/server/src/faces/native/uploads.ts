@@ -3,9 +3,9 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { BadRequestError, DomainError, UnsupportedMediaTypeError, ValidationError } from "../../core/errors.js";
 import type { IncomingFile } from "../../core/files/file.js";
 import type { Core } from "../../core/index.js";
+import type { BaseUrl } from "../../http/urls.js";
 import { avatarRoutes } from "./routes/avatars.js";
 import { fileRoutes } from "./routes/files.js";
-import type { BaseUrl } from "./urls.js";
 
 /**
  * Routes that take or give file bytes, in a scope of their own so that only they accept

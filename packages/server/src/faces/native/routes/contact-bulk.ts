@@ -8,12 +8,12 @@ import {
   MAX_BATCH_OPERATIONS,
 } from "../../../core/contacts/batch.js";
 import type { Core } from "../../../core/index.js";
+import type { BaseUrl } from "../../../http/urls.js";
 import { actorOf } from "../auth.js";
 import { nativeErrorObject } from "../error-body.js";
 import { contactInputFrom, idValue } from "../params.js";
 import { renderContact } from "../render.js";
 import { ContactWrite, IdValue } from "../schemas.js";
-import type { BaseUrl } from "../urls.js";
 
 const tags = ["contacts"];
 const ContactRef = Type.Ref("Contact");

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { Contact } from "../../../core/contacts/contact.js";
 import type { Core } from "../../../core/index.js";
+import type { BaseUrl } from "../../../http/urls.js";
 import { actorOf } from "../auth.js";
 import { contactInputFrom, idValue, parseId, splitList } from "../params.js";
 import { renderActivity, renderContact, renderContactInbox, renderList } from "../render.js";
@@ -21,7 +22,6 @@ import {
   PageOnlyQuery,
   SearchQuery,
 } from "../schemas.js";
-import type { BaseUrl } from "../urls.js";
 
 const tags = ["contacts"];
 const ContactRef = Type.Ref("Contact");

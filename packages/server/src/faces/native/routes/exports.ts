@@ -5,9 +5,9 @@ import { Type } from "typebox";
 import { DEFAULT_COLUMNS, EXPORT_SORT_KEYS } from "../../../core/exports/contacts-csv.js";
 import type { ExportJob as ExportJobView } from "../../../core/exports/jobs.js";
 import type { Core } from "../../../core/index.js";
+import type { BaseUrl } from "../../../http/urls.js";
 import { actorOf } from "../auth.js";
 import { parseId, splitList } from "../params.js";
-import type { BaseUrl } from "../urls.js";
 
 const tags = ["contacts"];
 

@@ -3,12 +3,12 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { ContactFile } from "../../../core/files/file.js";
 import type { Core } from "../../../core/index.js";
+import type { BaseUrl } from "../../../http/urls.js";
 import { actorOf } from "../auth.js";
 import { parseId } from "../params.js";
 import { renderList } from "../render.js";
 import { Deleted, IdParams, ListOf } from "../schemas.js";
 import { multipartOnly, withUploadedFile } from "../uploads.js";
-import type { BaseUrl } from "../urls.js";
 
 const tags = ["files"];
 

@@ -2,11 +2,11 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { Core } from "../../../core/index.js";
+import type { BaseUrl } from "../../../http/urls.js";
 import { actorOf } from "../auth.js";
 import { idValue } from "../params.js";
 import { renderContact } from "../render.js";
 import { IdValue } from "../schemas.js";
-import type { BaseUrl } from "../urls.js";
 
 const MergeBody = Type.Object(
   {

@@ -1,13 +1,11 @@
 import { type TSchema, Type } from "typebox";
 import { ROLES } from "../../core/actor.js";
 import { MAX_PAGE_SIZE, SORT_KEYS } from "../../core/contacts/contact.js";
+import { StringEnum } from "../../http/schema.js";
 
 /** Wire schemas of the native API: they validate requests, serialise responses and make the OpenAPI document. */
 
 /** A string from a fixed set, as one JSON-schema enum (clearer errors and docs than anyOf of consts). */
-const StringEnum = <T extends string>(values: readonly T[], description?: string) =>
-  Type.Unsafe<T>({ type: "string", enum: [...values], description });
-
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Text = (maxLength: number, description?: string) => Type.String({ maxLength, description });
 const Timestamp = (description: string) => Type.String({ format: "date-time", description });

@@ -11,12 +11,13 @@ import { removeContactAvatar } from "./avatars/remove.js";
 import { serveAvatar } from "./avatars/serve.js";
 import { setContactAvatar } from "./avatars/set.js";
 import { uploadImage } from "./avatars/upload.js";
-import { listComments } from "./comments/list.js";
+import { getComment, listComments } from "./comments/list.js";
 import { type CommentInput, createComment, deleteComment, updateComment } from "./comments/write.js";
 import { type BatchOperation, runContactBatch } from "./contacts/batch.js";
 import type { ContactInput } from "./contacts/contact.js";
 import { createContact } from "./contacts/create.js";
 import { deleteContact } from "./contacts/delete.js";
+import { type FilterInput, filterContacts } from "./contacts/filter.js";
 import { getContact } from "./contacts/get.js";
 import { type ListInput, listContacts } from "./contacts/list.js";
 import { type LookupInput, lookupContact } from "./contacts/lookup.js";
@@ -43,6 +44,7 @@ import { failedRowsCsv, getImport, listAccountImports } from "./imports/read.js"
 import { type RunOptions, runDueImports } from "./imports/run.js";
 import { type ImportUpload, startImport } from "./imports/start.js";
 import { type AttachInput, attachContactToInbox } from "./inboxes/contact-inbox.js";
+import { contactableInboxes } from "./inboxes/contactable.js";
 import { createInbox, deleteInbox, getInbox, type InboxInput, listInboxes, updateInbox } from "./inboxes/manage.js";
 import {
   addLabelsToContact,
@@ -54,6 +56,7 @@ import { listLabels } from "./labels/list.js";
 import {
   dismissAllNotifications,
   dismissNotification,
+  dismissNotifications,
   listNotifications,
   markNotificationsRead,
 } from "./notifications/inbox.js";
@@ -95,6 +98,8 @@ export function createCore(deps: CoreDeps) {
       batch: (actor: Actor, operations: BatchOperation[]) => runContactBatch(deps, actor, operations),
       list: (actor: Actor, input: ListInput) => listContacts(deps, actor, input),
       search: (actor: Actor, input: SearchInput) => searchContacts(deps, actor, input),
+      /** Chatwoot's filter: conditions on standard keys and custom attributes, joined with AND and OR. */
+      filter: (actor: Actor, input: FilterInput) => filterContacts(deps, actor, input),
       lookup: (actor: Actor, input: LookupInput) => lookupContact(deps, actor, input),
       attachToInbox: (actor: Actor, contactId: number, input: AttachInput) =>
         attachContactToInbox(deps, actor, contactId, input),
@@ -137,6 +142,8 @@ export function createCore(deps: CoreDeps) {
       delete: (actor: Actor, id: number) => deleteInbox(deps, actor, id),
       get: (actor: Actor, id: number) => getInbox(deps, actor, id),
       list: (actor: Actor) => listInboxes(deps, actor),
+      /** The inboxes that can reach a contact now, each with the source id it would use. */
+      contactable: (actor: Actor, contactId: number) => contactableInboxes(deps, actor, contactId),
     },
     conversations: {
       create: (actor: Actor, input: ConversationInput) => createConversation(deps, actor, input),
@@ -148,7 +155,8 @@ export function createCore(deps: CoreDeps) {
     },
     comments: {
       create: (actor: Actor, contactId: number, input: CommentInput) => createComment(deps, actor, contactId, input),
-      list: (actor: Actor, contactId: number, input: { limit?: number; skip?: number }) =>
+      get: (actor: Actor, contactId: number, id: number) => getComment(deps, actor, contactId, id),
+      list: (actor: Actor, contactId: number, input: { limit?: number; skip?: number; withTotal?: boolean }) =>
         listComments(deps, actor, contactId, input),
       update: (actor: Actor, contactId: number, id: number, input: CommentInput) =>
         updateComment(deps, actor, contactId, id, input),
@@ -191,6 +199,8 @@ export function createCore(deps: CoreDeps) {
       list: (actor: Actor, input: { limit?: number; skip?: number }) => listNotifications(deps, actor, input),
       markRead: (actor: Actor, ids?: number[]) => markNotificationsRead(deps, actor, ids),
       dismiss: (actor: Actor, id: number) => dismissNotification(deps, actor, id),
+      /** All of the given ids or none. */
+      dismissMany: (actor: Actor, ids: number[]) => dismissNotifications(deps, actor, ids),
       dismissAll: (actor: Actor) => dismissAllNotifications(deps, actor),
       streamStart: (actor: Actor, lastEventId: number | undefined) => feed.startingPoint(actor, lastEventId),
       subscribe: (...args: Parameters<NotificationFeed["subscribe"]>) => feed.subscribe(...args),

@@ -38,16 +38,29 @@ export interface ActivityFilter {
   skip: number;
 }
 
-/** Newest first. A contact's history is its own entries; a conversation's, that conversation's. */
+/** A contact's history is its own entries; a conversation's, that conversation's. */
+function subjectOf(filter: { contactId?: number; conversationId?: number }) {
+  return filter.conversationId !== undefined
+    ? sql`a.conversation_id = ${filter.conversationId}`
+    : sql`a.contact_id = ${filter.contactId ?? 0} AND a.conversation_id IS NULL`;
+}
+
+/** Newest first. */
 export async function listActivities(db: Queryable, accountId: number, filter: ActivityFilter): Promise<ActivityRow[]> {
-  const subject =
-    filter.conversationId !== undefined
-      ? sql`a.conversation_id = ${filter.conversationId}`
-      : sql`a.contact_id = ${filter.contactId ?? 0} AND a.conversation_id IS NULL`;
   return db.query<ActivityRow>(sql`
     SELECT a.id, a.contact_id, a.conversation_id, a.action, a.actor_id, u.name AS actor_name, a.details, a.created_at
     FROM activities a LEFT JOIN users u ON u.account_id = a.account_id AND u.id = a.actor_id
-    WHERE a.account_id = ${accountId} AND ${subject}
+    WHERE a.account_id = ${accountId} AND ${subjectOf(filter)}
     ORDER BY a.id DESC
     LIMIT ${filter.limit} OFFSET ${filter.skip}`);
+}
+
+export async function countActivities(
+  db: Queryable,
+  accountId: number,
+  filter: { contactId?: number; conversationId?: number },
+): Promise<number> {
+  const [row] = await db.query<{ n: string }>(sql`
+    SELECT count(*) AS n FROM activities a WHERE a.account_id = ${accountId} AND ${subjectOf(filter)}`);
+  return Number(row?.n ?? 0);
 }

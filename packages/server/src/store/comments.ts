@@ -79,6 +79,13 @@ export async function listComments(
     ORDER BY c.created_at DESC, c.id DESC LIMIT ${page.limit} OFFSET ${page.skip}`);
 }
 
+export async function countComments(db: Queryable, accountId: number, contactId: number): Promise<number> {
+  const [row] = await db.query<{ n: string }>(
+    sql`SELECT count(*) AS n FROM comments WHERE account_id = ${accountId} AND contact_id = ${contactId}`,
+  );
+  return Number(row?.n ?? 0);
+}
+
 /** Which of these user ids exist in the account. */
 export async function existingUserIds(db: Queryable, accountId: number, userIds: number[]): Promise<number[]> {
   if (userIds.length === 0) return [];

@@ -12,7 +12,7 @@ import {
 import type { Queryable } from "./database.js";
 import { type Sql, sql } from "./sql.js";
 
-interface ContactRow {
+export interface ContactRow {
   account_id: number;
   id: number;
   name: string;
@@ -36,7 +36,7 @@ const LABELS_OF_CONTACT = sql`ARRAY(
   WHERE cl.account_id = c.account_id AND cl.contact_id = c.id
   ORDER BY l.name) AS labels`;
 
-const CONTACT_COLUMNS = sql`c.account_id, c.id, c.name, c.email, c.phone_e164, c.phone_raw, c.identifier,
+export const CONTACT_COLUMNS = sql`c.account_id, c.id, c.name, c.email, c.phone_e164, c.phone_raw, c.identifier,
   c.avatar_url, c.additional_attributes, c.custom_attributes, c.blocked, c.last_activity_at,
   c.created_at, c.updated_at, ${LABELS_OF_CONTACT}`;
 

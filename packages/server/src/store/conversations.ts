@@ -63,22 +63,37 @@ export interface ConversationFilter {
   skip: number;
 }
 
-/** Newest activity first; ties broken by id so pages are stable. */
-export async function listConversations(
-  db: Queryable,
-  accountId: number,
-  filter: ConversationFilter,
-): Promise<ConversationRow[]> {
+function conditionsOf(accountId: number, filter: Omit<ConversationFilter, "limit" | "skip">): Sql {
   const conditions: Sql[] = [sql`cv.account_id = ${accountId}`];
   if (filter.contactId !== undefined) conditions.push(sql`cv.contact_id = ${filter.contactId}`);
   if (filter.channelTypes?.length) conditions.push(sql`i.channel_type = ANY(${filter.channelTypes}::text[])`);
   if (filter.statuses?.length) conditions.push(sql`cv.status = ANY(${filter.statuses}::text[])`);
   if (filter.assigneeId !== undefined) conditions.push(sql`cv.assignee_id = ${filter.assigneeId}`);
   if (filter.inboxId !== undefined) conditions.push(sql`cv.inbox_id = ${filter.inboxId}`);
+  return sql.join(conditions, " AND ");
+}
+
+/** Newest activity first; ties broken by id so pages are stable. */
+export async function listConversations(
+  db: Queryable,
+  accountId: number,
+  filter: ConversationFilter,
+): Promise<ConversationRow[]> {
   return db.query<ConversationRow>(sql`${SELECT}
-    WHERE ${sql.join(conditions, " AND ")}
+    WHERE ${conditionsOf(accountId, filter)}
     ORDER BY cv.last_activity_at DESC, cv.id DESC
     LIMIT ${filter.limit} OFFSET ${filter.skip}`);
+}
+
+export async function countConversations(
+  db: Queryable,
+  accountId: number,
+  filter: Omit<ConversationFilter, "limit" | "skip">,
+): Promise<number> {
+  const [row] = await db.query<{ n: string }>(sql`
+    SELECT count(*) AS n FROM conversations cv JOIN inboxes i ON i.account_id = cv.account_id AND i.id = cv.inbox_id
+    WHERE ${conditionsOf(accountId, filter)}`);
+  return Number(row?.n ?? 0);
 }
 
 export async function updateConversation(

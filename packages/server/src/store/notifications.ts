@@ -114,14 +114,14 @@ export async function markNotificationsRead(
     WHERE account_id = ${accountId} AND user_id = ${userId} AND dismissed_at IS NULL${which}`);
 }
 
-/** Dismisses the user's notifications: one id, or all when id is null. Returns how many it dismissed. */
+/** Dismisses the user's notifications: the given ids, or all when ids is null. Returns how many it dismissed. */
 export async function dismissNotifications(
   db: Queryable,
   accountId: number,
   userId: number,
-  id: number | null,
+  ids: number[] | null,
 ): Promise<number> {
-  const which = id === null ? sql.empty : sql` AND id = ${id}`;
+  const which = ids === null ? sql.empty : sql` AND id = ANY(${ids}::bigint[])`;
   return db.execute(sql`
     UPDATE notifications SET dismissed_at = now()
     WHERE account_id = ${accountId} AND user_id = ${userId} AND dismissed_at IS NULL${which}`);

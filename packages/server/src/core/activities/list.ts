@@ -1,4 +1,4 @@
-import { type ActivityRow, listActivities } from "../../store/activities.js";
+import { type ActivityRow, countActivities, listActivities } from "../../store/activities.js";
 import { findContact } from "../../store/contacts.js";
 import { findConversation } from "../../store/conversations.js";
 import type { Actor } from "../actor.js";
@@ -10,11 +10,15 @@ import type { Activity } from "./activity.js";
 export interface ActivityPage {
   data: Activity[];
   hasMore: boolean;
+  /** Set when asked for with `withTotal`. */
+  total?: number;
 }
 
 export interface ActivityPageInput {
   limit?: number;
   skip?: number;
+  /** Also count every entry of the history (one more query). */
+  withTotal?: boolean;
 }
 
 export async function contactActivities(
@@ -44,8 +48,15 @@ async function page(
   input: ActivityPageInput,
 ): Promise<ActivityPage> {
   const limit = checkLimit(input.limit);
-  const rows = await listActivities(deps.db, actor.accountId, { ...subject, limit: limit + 1, skip: input.skip ?? 0 });
-  return { data: rows.slice(0, limit).map(toActivity), hasMore: rows.length > limit };
+  const [rows, total] = await Promise.all([
+    listActivities(deps.db, actor.accountId, { ...subject, limit: limit + 1, skip: input.skip ?? 0 }),
+    input.withTotal ? countActivities(deps.db, actor.accountId, subject) : undefined,
+  ]);
+  return {
+    data: rows.slice(0, limit).map(toActivity),
+    hasMore: rows.length > limit,
+    ...(total === undefined ? {} : { total }),
+  };
 }
 
 function toActivity(row: ActivityRow): Activity {

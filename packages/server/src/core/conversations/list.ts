@@ -1,5 +1,5 @@
 import { findContact } from "../../store/contacts.js";
-import { findConversation, listConversations as listRows } from "../../store/conversations.js";
+import { countConversations, findConversation, listConversations as listRows } from "../../store/conversations.js";
 import type { Actor } from "../actor.js";
 import { checkLimit } from "../contacts/list.js";
 import type { CoreDeps } from "../deps.js";
@@ -17,11 +17,15 @@ export interface ConversationListInput {
   inboxId?: number;
   limit?: number;
   skip?: number;
+  /** Also count every conversation the filters match (one more query). */
+  withTotal?: boolean;
 }
 
 export interface ConversationPage {
   data: Conversation[];
   hasMore: boolean;
+  /** Set when asked for with `withTotal`. */
+  total?: number;
 }
 
 export async function getConversation(deps: CoreDeps, actor: Actor, id: number): Promise<Conversation> {
@@ -48,14 +52,20 @@ export async function listConversations(
   if (input.contactId !== undefined && !(await findContact(deps.db, actor.accountId, input.contactId))) {
     throw new NotFoundError("contact");
   }
-  const rows = await listRows(deps.db, actor.accountId, {
+  const filter = {
     contactId: input.contactId,
     channelTypes,
     statuses: input.statuses,
     assigneeId: input.assigneeId,
     inboxId: input.inboxId,
-    limit: limit + 1,
-    skip: input.skip ?? 0,
-  });
-  return { data: rows.slice(0, limit).map(toConversation), hasMore: rows.length > limit };
+  };
+  const [rows, total] = await Promise.all([
+    listRows(deps.db, actor.accountId, { ...filter, limit: limit + 1, skip: input.skip ?? 0 }),
+    input.withTotal ? countConversations(deps.db, actor.accountId, filter) : undefined,
+  ]);
+  return {
+    data: rows.slice(0, limit).map(toConversation),
+    hasMore: rows.length > limit,
+    ...(total === undefined ? {} : { total }),
+  };
 }

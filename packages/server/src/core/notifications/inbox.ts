@@ -42,8 +42,16 @@ export async function markNotificationsRead(deps: CoreDeps, actor: Actor, ids: n
 }
 
 export async function dismissNotification(deps: CoreDeps, actor: Actor, id: number): Promise<void> {
-  const dismissed = await store.dismissNotifications(deps.db, actor.accountId, actor.userId, id);
-  if (dismissed === 0) throw new NotFoundError("notification");
+  await dismissNotifications(deps, actor, [id]);
+}
+
+/** Dismisses the given notifications, all or none: an id not the user's (or already dismissed) is a 404. */
+export async function dismissNotifications(deps: CoreDeps, actor: Actor, ids: number[]): Promise<void> {
+  const wanted = [...new Set(ids)];
+  await deps.db.transaction(async (tx) => {
+    const dismissed = await store.dismissNotifications(tx, actor.accountId, actor.userId, wanted);
+    if (dismissed !== wanted.length) throw new NotFoundError("notification");
+  });
 }
 
 export async function dismissAllNotifications(deps: CoreDeps, actor: Actor): Promise<number> {

@@ -3,6 +3,7 @@ import type { ApiKey, IssuedApiKey, User } from "../../core/auth/keys.js";
 import type { Comment } from "../../core/comments/comment.js";
 import type { Contact } from "../../core/contacts/contact.js";
 import type { Conversation } from "../../core/conversations/conversation.js";
+import type { ContactFile } from "../../core/files/file.js";
 import type { Follower } from "../../core/followers/follow.js";
 import type { ContactInbox } from "../../core/inboxes/contact-inbox.js";
 import type { Inbox } from "../../core/inboxes/inbox.js";
@@ -231,5 +232,23 @@ export function renderAttempt(attempt: Attempt) {
     status_code: attempt.statusCode,
     error: attempt.error,
     response_body: attempt.responseBody,
+  };
+}
+
+/** `base` is the absolute URL of this face's root, e.g. https://contacts.example.com/v1. */
+export function renderFile(file: ContactFile, base: string) {
+  const id = String(file.id);
+  return {
+    object_name: "file" as const,
+    _id: id,
+    id,
+    contact_id: String(file.contactId),
+    name: file.name,
+    url: `${base}/contacts/${file.contactId}/files/${id}/download`,
+    size: file.size,
+    content_type: file.contentType,
+    sha256: file.sha256,
+    uploaded_by: file.uploadedBy === null ? null : String(file.uploadedBy),
+    created_at: file.createdAt.toISOString(),
   };
 }

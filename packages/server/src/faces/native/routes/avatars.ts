@@ -2,12 +2,12 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { Core } from "../../../core/index.js";
+import { multipartOnly, withUploadedFile } from "../../../http/multipart.js";
 import type { BaseUrl } from "../../../http/urls.js";
 import { actorOf } from "../auth.js";
 import { parseId } from "../params.js";
 import { renderContact } from "../render.js";
 import { IdParams } from "../schemas.js";
-import { multipartOnly, withUploadedFile } from "../uploads.js";
 
 const tags = ["avatars"];
 const ContactRef = Type.Ref("Contact");

@@ -3,12 +3,13 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import type { ContactFile } from "../../../core/files/file.js";
 import type { Core } from "../../../core/index.js";
+import { sendAttachment } from "../../../http/download.js";
+import { multipartOnly, withUploadedFile } from "../../../http/multipart.js";
 import type { BaseUrl } from "../../../http/urls.js";
 import { actorOf } from "../auth.js";
 import { parseId } from "../params.js";
-import { renderList } from "../render.js";
+import { renderFile, renderList } from "../render.js";
 import { Deleted, IdParams, ListOf } from "../schemas.js";
-import { multipartOnly, withUploadedFile } from "../uploads.js";
 
 const tags = ["files"];
 
@@ -108,14 +109,7 @@ export function fileRoutes(app: FastifyInstance, core: Core, base: BaseUrl): voi
     async (request, reply) => {
       const { contactId, fileId } = fileIds(request.params);
       const { file, stream } = await core.files.download(actorOf(request), contactId, fileId);
-      return reply
-        .header("content-type", file.contentType)
-        .header("content-length", String(file.size))
-        .header("content-disposition", attachment(file.name))
-        .header("x-content-type-options", "nosniff")
-        .header("content-security-policy", "default-src 'none'; sandbox")
-        .header("cache-control", "private, no-cache")
-        .send(stream);
+      return sendAttachment(reply, file, stream);
     },
   );
 
@@ -139,29 +133,4 @@ export function fileRoutes(app: FastifyInstance, core: Core, base: BaseUrl): voi
 
 function fileIds(params: { id: string; fileId: string }): { contactId: number; fileId: number } {
   return { contactId: parseId(params.id, "contact"), fileId: parseId(params.fileId, "file") };
-}
-
-/** `base` is the absolute URL of this face's root, e.g. https://contacts.example.com/v1. */
-export function renderFile(file: ContactFile, base: string) {
-  const id = String(file.id);
-  return {
-    object_name: "file" as const,
-    _id: id,
-    id,
-    contact_id: String(file.contactId),
-    name: file.name,
-    url: `${base}/contacts/${file.contactId}/files/${id}/download`,
-    size: file.size,
-    content_type: file.contentType,
-    sha256: file.sha256,
-    uploaded_by: file.uploadedBy === null ? null : String(file.uploadedBy),
-    created_at: file.createdAt.toISOString(),
-  };
-}
-
-/** Content-Disposition with an ASCII fallback and the exact name in RFC 8187 encoding. */
-export function attachment(name: string): string {
-  const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, "_");
-  const encoded = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }

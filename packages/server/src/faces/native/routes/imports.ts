@@ -6,11 +6,11 @@ import { BadRequestError, DomainError, ValidationError } from "../../../core/err
 import type { ContactImport } from "../../../core/imports/import.js";
 import type { ImportUpload } from "../../../core/imports/start.js";
 import type { Core } from "../../../core/index.js";
+import { multipartOnly } from "../../../http/multipart.js";
 import { actorOf } from "../auth.js";
 import { parseId } from "../params.js";
 import { renderList } from "../render.js";
 import { IdParams, ListOf } from "../schemas.js";
-import { multipartOnly } from "../uploads.js";
 
 const tags = ["imports"];
 

@@ -106,7 +106,8 @@ function sourceIdFor(channel: ChannelType, contact: Contact, given: string | nul
   return derived as string;
 }
 
-function derivedSourceId(channel: ChannelType, contact: Contact): string | null {
+/** The id a channel knows a contact by, from the contact itself (a new one for API and web channels). */
+export function derivedSourceId(channel: ChannelType, contact: Contact): string | null {
   switch (channel) {
     case "Channel::Email":
       return contact.email;

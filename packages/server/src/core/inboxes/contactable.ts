@@ -6,6 +6,7 @@ import type { Actor } from "../actor.js";
 import type { Contact } from "../contacts/contact.js";
 import type { CoreDeps } from "../deps.js";
 import { NotFoundError } from "../errors.js";
+import { derivedSourceId } from "./contact-inbox.js";
 import { type ChannelType, type Inbox, toInbox } from "./inbox.js";
 
 /** An inbox a contact could be reached through now, and the source id it would be reached on. */
@@ -37,22 +38,9 @@ export async function contactableInboxes(deps: CoreDeps, actor: Actor, contactId
 }
 
 function sourceIdOn(channel: ChannelType, contact: Contact, existing: string | undefined): string | null {
-  switch (channel) {
-    case "Channel::Email":
-      return contact.email;
-    case "Channel::Sms":
-    case "Channel::TwilioSms":
-    case "Channel::Voice":
-      return contact.phoneNumber;
-    case "Channel::Whatsapp":
-      return contact.phoneNumber?.slice(1) ?? null;
-    case "Channel::Api":
-      // Not stored: a new identity is made only when a conversation starts on it.
-      return existing ?? randomUUID();
-    case "Channel::WebWidget":
-      // A web visitor can only be reached in a session it already has.
-      return existing ?? null;
-    default:
-      return null;
-  }
+  // Not stored: a new API identity is made only when a conversation starts on it.
+  if (channel === "Channel::Api") return existing ?? randomUUID();
+  // A web visitor can only be reached in a session it already has.
+  if (channel === "Channel::WebWidget") return existing ?? null;
+  return derivedSourceId(channel, contact);
 }

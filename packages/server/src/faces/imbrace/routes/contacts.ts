@@ -1,9 +1,9 @@
-import { Readable } from "node:stream";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { SORT_KEYS } from "../../../core/contacts/contact.js";
 import { EXPORT_SORT_KEYS } from "../../../core/exports/contacts-csv.js";
 import type { Core } from "../../../core/index.js";
+import { contactsCsvName, sendCsv } from "../../../http/csv-response.js";
 import type { BaseUrl } from "../../../http/urls.js";
 import { renderContact } from "../../native/render.js";
 import { actorOf } from "../auth.js";
@@ -55,12 +55,7 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
       ...sortFrom(request.query.sort, EXPORT_SORT_KEYS),
       baseUrl: base(request),
     });
-    return reply
-      .header("content-type", "text/csv; charset=utf-8")
-      .header("content-disposition", `attachment; filename="contacts-${new Date().toISOString().slice(0, 10)}.csv"`)
-      .header("cache-control", "private, no-store")
-      .header("x-content-type-options", "nosniff")
-      .send(Readable.from(chunks));
+    return sendCsv(reply, contactsCsvName(new Date()), chunks);
   });
 
   routes.get("/contacts/:id", { schema: { params: IdParams } }, async (request) => {

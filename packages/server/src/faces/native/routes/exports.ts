@@ -1,10 +1,10 @@
-import { Readable } from "node:stream";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { DEFAULT_COLUMNS, EXPORT_SORT_KEYS } from "../../../core/exports/contacts-csv.js";
 import type { ExportJob as ExportJobView } from "../../../core/exports/jobs.js";
 import type { Core } from "../../../core/index.js";
+import { contactsCsvName, sendCsv } from "../../../http/csv-response.js";
 import type { BaseUrl } from "../../../http/urls.js";
 import { actorOf } from "../auth.js";
 import { parseId, splitList } from "../params.js";
@@ -86,11 +86,6 @@ const CsvBody = {
   content: { "text/csv": { schema: { type: "string" } } },
 };
 
-/** `contacts-2026-11-22.csv`: the UTC date the export was taken. */
-function fileName(now: Date): string {
-  return `contacts-${now.toISOString().slice(0, 10)}.csv`;
-}
-
 function renderExportJob(job: ExportJobView) {
   return {
     object_name: "export" as const,
@@ -171,13 +166,7 @@ export function exportRoutes(app: FastifyInstance, core: Core, base: BaseUrl): v
     },
     async (request, reply) => {
       const file = await core.exports.download(actorOf(request), parseId(request.params.id, "export"));
-      return reply
-        .header("content-type", "text/csv; charset=utf-8")
-        .header("content-length", String(file.byteSize))
-        .header("content-disposition", `attachment; filename="${file.filename}"`)
-        .header("cache-control", "private, no-store")
-        .header("x-content-type-options", "nosniff")
-        .send(file.stream);
+      return sendCsv(reply, file.filename, file.stream, file.byteSize);
     },
   );
 
@@ -204,14 +193,7 @@ export function exportRoutes(app: FastifyInstance, core: Core, base: BaseUrl): v
         labels: splitList(labels),
         baseUrl: base(request),
       });
-      // Readable.from pulls the next batch only when the socket has drained (pipe's backpressure),
-      // and a client that goes away ends the generator, so no further batches are read.
-      return reply
-        .header("content-type", "text/csv; charset=utf-8")
-        .header("content-disposition", `attachment; filename="${fileName(new Date())}"`)
-        .header("cache-control", "private, no-store")
-        .header("x-content-type-options", "nosniff")
-        .send(Readable.from(chunks));
+      return sendCsv(reply, contactsCsvName(new Date()), chunks);
     },
   );
 }

@@ -6,6 +6,7 @@ import { BadRequestError, DomainError, ValidationError } from "../../../core/err
 import type { ContactImport } from "../../../core/imports/import.js";
 import type { ImportUpload } from "../../../core/imports/start.js";
 import type { Core } from "../../../core/index.js";
+import { sendCsv } from "../../../http/csv-response.js";
 import { multipartOnly } from "../../../http/multipart.js";
 import { actorOf } from "../auth.js";
 import { parseId } from "../params.js";
@@ -127,11 +128,7 @@ export async function importScope(app: FastifyInstance, options: { core: Core })
     async (request, reply) => {
       const id = parseId(request.params.id, "import");
       const { stream } = await core.imports.failedRows(actorOf(request), id);
-      return reply
-        .header("content-type", "text/csv; charset=utf-8")
-        .header("content-disposition", `attachment; filename="import-${id}-failed-rows.csv"`)
-        .header("cache-control", "private, no-cache")
-        .send(stream);
+      return sendCsv(reply, `import-${id}-failed-rows.csv`, stream);
     },
   );
 }

@@ -2,6 +2,7 @@ import http from "node:http";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../src/core/deps.js";
 import { contactsCsv } from "../src/core/exports/contacts-csv.js";
+import { csvRow } from "../src/core/exports/csv.js";
 import { sql } from "../src/store/sql.js";
 import { basicAuth, type Credentials, httpClient, newAccount, useServer } from "./harness.js";
 
@@ -299,6 +300,51 @@ describe("contacts CSV export", () => {
     // No cell anywhere starts with a formula character except E.164 numbers.
     for (const row of parseCsv(res.text)) {
       for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+    }
+  });
+
+  it("formats every cell in the database exactly as the CSV encoder would", async () => {
+    const account = await freshAccount();
+    const values: unknown[] = [
+      "plain",
+      "a,b",
+      'say "hi"',
+      "line\nbreak",
+      "cr\rhere",
+      "=1+1",
+      "+14155550101",
+      "+1 415",
+      "-5",
+      "@x",
+      "\tlead",
+      " spaced ",
+      "ünïcödé 🚀",
+      "'quoted'",
+      "",
+      12,
+      -3.5,
+      true,
+      false,
+      null,
+      { nested: ["x", 1] },
+      [1, "two"],
+    ];
+    const ids: string[] = [];
+    for (const [index, value] of values.entries()) {
+      ids.push((await account.create({ name: `Value ${index}`, custom_attributes: { v: value } })).id);
+    }
+    const res = await account.csv("?columns=id,custom_attributes.v,custom_attributes.absent&sort=id");
+    const lines = res.text.split("\r\n").slice(1, -1);
+    expect(lines).toHaveLength(values.length);
+    for (const [index, value] of values.entries()) {
+      const cell = value !== null && typeof value === "object" ? null : (value as string | number | boolean | null);
+      if (cell === null && value !== null) {
+        // Nested values are JSON in the database's own spelling: the same value, quoted as a field.
+        const [, json] = parseCsv(`${lines[index]}\r\n`)[0] ?? [];
+        expect(JSON.parse(json ?? "")).toEqual(value);
+        continue;
+      }
+      expect(`${lines[index]}\r\n`, JSON.stringify(value)).toBe(csvRow([ids[index], cell, null]));
     }
   });
 

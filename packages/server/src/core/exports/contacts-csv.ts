@@ -1,13 +1,21 @@
-import { type ExportBatchQuery, type ExportSortKey, exportContactsBatch } from "../../store/contact-export.js";
-import type { ListedContact, Position } from "../../store/contacts.js";
+import {
+  type CsvBatch,
+  EXPORT_FIELDS,
+  type ExportBatchQuery,
+  type ExportColumn,
+  type ExportField,
+  type ExportSortKey,
+  exportCsvBatch,
+} from "../../store/contact-export.js";
+import type { Position } from "../../store/contacts.js";
 import type { Actor } from "../actor.js";
-import { type Contact, type Direction, SORT_KEYS } from "../contacts/contact.js";
+import { type Direction, SORT_KEYS } from "../contacts/contact.js";
 import { phoneDigits } from "../contacts/normalize.js";
 import { MAX_TERM, searchTerm } from "../contacts/search.js";
 import type { CoreDeps } from "../deps.js";
 import { FieldErrors } from "../errors.js";
 import { normalizeLabels } from "../labels/normalize.js";
-import { type Cell, csvRow, UTF8_BOM } from "./csv.js";
+import { csvRow, UTF8_BOM } from "./csv.js";
 
 export type { ExportSortKey };
 export const EXPORT_SORT_KEYS: readonly ExportSortKey[] = ["id", ...SORT_KEYS];
@@ -49,58 +57,18 @@ const MAX_BATCH_SIZE = 10_000;
 const MAX_COLUMNS = 500;
 const MAX_KEY = 255;
 
-type CellOf = (contact: Contact) => Cell;
-
-const iso = (date: Date | null) => date?.toISOString() ?? null;
-const json = (value: unknown) => JSON.stringify(value);
-
-/** The contact's fields under their native API names; times in ISO 8601 UTC as the API renders them. */
-function standardColumns(baseUrl: string): Record<string, CellOf> {
-  return {
-    id: (c) => c.id,
-    name: (c) => c.name,
-    display_name: (c) => c.name,
-    email: (c) => c.email,
-    phone_number: (c) => c.phoneNumber,
-    phone_number_raw: (c) => c.phoneRaw,
-    identifier: (c) => c.identifier,
-    avatar_url: (c) => (c.avatarUrl?.startsWith("/") ? `${baseUrl}${c.avatarUrl}` : c.avatarUrl),
-    blocked: (c) => c.blocked,
-    // Label names cannot hold commas, so one comma-separated cell is unambiguous (and is the
-    // form the labels filter accepts).
-    labels: (c) => c.labels.join(","),
-    additional_attributes: (c) => json(c.additionalAttributes),
-    custom_attributes: (c) => json(c.customAttributes),
-    created_at: (c) => iso(c.createdAt),
-    updated_at: (c) => iso(c.updatedAt),
-    last_activity_at: (c) => iso(c.lastActivityAt),
-  };
-}
-
 const ATTRIBUTE_COLUMN = /^(additional_attributes|custom_attributes)\.(.*)$/s;
 
-/** One attribute's value: scalars as they are, nested values as JSON. */
-function attributeCell(value: unknown): Cell {
-  if (value === null || value === undefined) return null;
-  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
-  return json(value);
-}
-
-interface Column {
-  name: string;
-  cell: CellOf;
-  needsLabels: boolean;
-}
-
 interface Plan {
-  columns: Column[];
+  header: string[];
   query: Omit<ExportBatchQuery, "after">;
   bom: boolean;
 }
 
 function plan(options: ContactsCsvOptions): Plan {
   const errors = new FieldErrors();
-  const columns = checkColumns(options.columns, options.baseUrl ?? "", errors);
+  const names = options.columns === undefined || options.columns.length === 0 ? DEFAULT_COLUMNS : options.columns;
+  const columns = checkColumns(names, errors);
   const labels = normalizeLabels(options.labels ?? [], errors);
   const search = checkSearch(options.q, errors);
   const limit = options.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -111,24 +79,21 @@ function plan(options: ContactsCsvOptions): Plan {
   const sort = options.sort ?? "id";
   const direction = options.direction ?? (sort === "created_at" || sort === "last_activity_at" ? "desc" : "asc");
   return {
-    columns,
-    query: { sort, direction, labels, search, limit, withLabels: columns.some((c) => c.needsLabels) },
+    header: [...names],
+    query: { sort, direction, labels, search, limit, columns, baseUrl: options.baseUrl ?? "" },
     bom: options.bom ?? false,
   };
 }
 
-function checkColumns(names: string[] | undefined, baseUrl: string, errors: FieldErrors): Column[] {
-  const requested = names === undefined || names.length === 0 ? DEFAULT_COLUMNS : names;
-  if (requested.length > MAX_COLUMNS) {
+function checkColumns(names: readonly string[], errors: FieldErrors): ExportColumn[] {
+  if (names.length > MAX_COLUMNS) {
     errors.add("columns", "too_many", `at most ${MAX_COLUMNS} columns`);
     return [];
   }
-  const standard = standardColumns(baseUrl);
-  const columns: Column[] = [];
-  for (const name of requested) {
-    const cell = Object.hasOwn(standard, name) ? standard[name] : undefined;
-    if (cell) {
-      columns.push({ name, cell, needsLabels: name === "labels" });
+  const columns: ExportColumn[] = [];
+  for (const name of names) {
+    if ((EXPORT_FIELDS as readonly string[]).includes(name)) {
+      columns.push({ field: name as ExportField });
       continue;
     }
     const attribute = ATTRIBUTE_COLUMN.exec(name);
@@ -137,17 +102,12 @@ function checkColumns(names: string[] | undefined, baseUrl: string, errors: Fiel
       errors.add(
         "columns",
         "unknown_column",
-        `unknown column "${name}": use ${Object.keys(standard).join(", ")}, additional_attributes.<key> or custom_attributes.<key>`,
+        `unknown column "${name}": use ${EXPORT_FIELDS.join(", ")}, additional_attributes.<key> or custom_attributes.<key>`,
       );
     } else if (key === "" || key.length > MAX_KEY || /[\u0000-\u001f\u007f]/.test(key)) {
       errors.add("columns", "invalid_column", `"${name}": the key must be 1 to ${MAX_KEY} printable characters`);
     } else {
-      const custom = attribute[1] === "custom_attributes";
-      columns.push({
-        name,
-        cell: (c) => attributeCell((custom ? c.customAttributes : c.additionalAttributes)[key]),
-        needsLabels: false,
-      });
+      columns.push({ hash: attribute[1] as "additional_attributes" | "custom_attributes", key });
     }
   }
   return columns;
@@ -164,6 +124,11 @@ function checkSearch(q: string | undefined, errors: FieldErrors): ExportBatchQue
   return { term, digits: phoneDigits(term) };
 }
 
+/** Checks export options without reading anything: the same errors contactsCsv would raise. */
+export function checkContactsCsvOptions(options: ContactsCsvOptions): void {
+  plan(options);
+}
+
 /**
  * An account's contacts as CSV text (RFC 4180, CRLF, header row first), in chunks of one batch.
  * Options are checked and the first batch read before this resolves, so bad input or a failing
@@ -173,38 +138,27 @@ function checkSearch(q: string | undefined, errors: FieldErrors): ExportBatchQue
  * Batches follow the sort key and id (keyset), never an offset: with the default sort by id, every
  * contact that exists for the whole export appears exactly once even while others are written.
  */
-/** Checks export options without reading anything: the same errors contactsCsv would raise. */
-export function checkContactsCsvOptions(options: ContactsCsvOptions): void {
-  plan(options);
-}
-
 export async function contactsCsv(
   deps: CoreDeps,
   actor: Actor,
   options: ContactsCsvOptions = {},
 ): Promise<AsyncGenerator<string, void, undefined>> {
-  const { columns, query, bom } = plan(options);
-  const read = (after: Position | null) => exportContactsBatch(deps.db, actor.accountId, { ...query, after });
+  const { header, query, bom } = plan(options);
+  const read = (after: Position | null) => exportCsvBatch(deps.db, actor.accountId, { ...query, after });
   const first = await read(null);
-  const header = (bom ? UTF8_BOM : "") + csvRow(columns.map((c) => c.name));
-  return chunks(header, first, query.limit, columns, read);
+  return chunks((bom ? UTF8_BOM : "") + csvRow(header), first, query.limit, read);
 }
 
 async function* chunks(
   header: string,
-  first: ListedContact[],
+  first: CsvBatch,
   limit: number,
-  columns: Column[],
-  read: (after: Position) => Promise<ListedContact[]>,
+  read: (after: Position) => Promise<CsvBatch>,
 ): AsyncGenerator<string, void, undefined> {
-  let text = header;
+  yield header + first.text;
   let batch = first;
-  for (;;) {
-    for (const { contact } of batch) text += csvRow(columns.map((column) => column.cell(contact)));
-    if (text !== "") yield text;
-    const last = batch.at(-1);
-    if (batch.length < limit || last === undefined) return;
-    batch = await read(last.position);
-    text = "";
+  while (batch.rows === limit && batch.last) {
+    batch = await read(batch.last);
+    if (batch.text !== "") yield batch.text;
   }
 }

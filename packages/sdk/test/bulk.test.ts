@@ -105,7 +105,7 @@ describe("client.imports", () => {
     const csv = "first_name,last_name,email,mobile\nAna,Lima,ana@example.com,+14155550101\nBad,Row,not-an-email,\n";
     const queued = await own.imports.create(new Blob([csv], { type: "text/csv" }), { filename: "people.csv" });
     expect(queued).toMatchObject({ object_name: "import", status: "queued", file_name: "people.csv" });
-    await server.core.imports.runDue();
+    await server.core.imports.runDue({ accountId: team.accountId });
     const done = await own.imports.wait(queued.id, { intervalMs: 50, timeoutMs: 10_000 });
     expect(done).toMatchObject({ status: "succeeded", total_rows: 2, created: 1, updated: 0, skipped: 0, failed: 1 });
     expect((await own.contacts.lookup({ email: "ana@example.com" })).name).toBe("Ana Lima");

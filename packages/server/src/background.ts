@@ -18,54 +18,54 @@ const POLL_MS = 1000;
  * once on a NOTIFY from any process and also polls, so a missed wake-up (or a retry coming due)
  * waits at most a second. Jobs are claimed with SKIP LOCKED and leases, so processes share them.
  */
+export type BackgroundKind = "events" | "webhooks" | "imports" | "exports";
+export const ALL_BACKGROUND_WORK: readonly BackgroundKind[] = ["events", "webhooks", "imports", "exports"];
+
 export async function startBackgroundWork(
   core: Core,
   log: Log,
-  options: { concurrency?: number; perWebhook?: number } = {},
+  options: { concurrency?: number; perWebhook?: number; kinds?: readonly BackgroundKind[] } = {},
 ): Promise<BackgroundWork> {
-  const sender = core.webhooks.sender({
-    concurrency: options.concurrency ?? 16,
-    perWebhook: options.perWebhook ?? 4,
-    onError: (err) => log.error({ err }, "webhook delivery failed"),
-  });
-  const loops = [
-    singleFlight(
-      () => core.events.dispatchAll(),
-      (err) => log.error({ err }, "event dispatch failed"),
-    ),
-    singleFlight(
-      () => core.imports.runDue(),
-      (err) => log.error({ err }, "import failed"),
-    ),
-    singleFlight(
-      () => core.exports.runDue(),
-      (err) => log.error({ err }, "export failed"),
-    ),
-  ] as const;
-  const [dispatcher, importer, exporter] = loops;
-  const unwatch = [
-    await core.events.watch(() => dispatcher.run()),
-    await core.imports.watch(() => importer.run()),
-    await core.exports.watch(() => exporter.run()),
-    await core.webhooks.watch(() => sender.poke()),
-  ];
+  const kinds = new Set(options.kinds ?? ALL_BACKGROUND_WORK);
+  const sender = kinds.has("webhooks")
+    ? core.webhooks.sender({
+        concurrency: options.concurrency ?? 16,
+        perWebhook: options.perWebhook ?? 4,
+        onError: (err) => log.error({ err }, "webhook delivery failed"),
+      })
+    : null;
+  const loops: Array<ReturnType<typeof singleFlight>> = [];
+  const unwatch: Array<() => Promise<void>> = [];
+  const loop = async (
+    work: () => Promise<unknown>,
+    watch: (wake: () => void) => Promise<() => Promise<void>>,
+    what: string,
+  ) => {
+    const flight = singleFlight(work, (err) => log.error({ err }, `${what} failed`));
+    loops.push(flight);
+    unwatch.push(await watch(() => flight.run()));
+  };
+  if (kinds.has("events")) await loop(() => core.events.dispatchAll(), core.events.watch, "event dispatch");
+  if (kinds.has("imports")) await loop(() => core.imports.runDue(), core.imports.watch, "import");
+  if (kinds.has("exports")) await loop(() => core.exports.runDue(), core.exports.watch, "export");
+  if (sender) unwatch.push(await core.webhooks.watch(() => sender.poke()));
   const tick = () => {
-    for (const loop of loops) loop.run();
-    sender.poke();
+    for (const flight of loops) flight.run();
+    sender?.poke();
   };
   const timer = setInterval(tick, POLL_MS);
   tick();
   return {
     async settled() {
-      for (const loop of loops) await loop.idle();
-      await sender.idle();
+      for (const flight of loops) await flight.idle();
+      await sender?.idle();
     },
     async stop() {
       clearInterval(timer);
       for (const stop of unwatch) await stop();
       // A running import finishes its current batch; one cut short resumes once its lease ends.
-      for (const loop of loops) await loop.idle();
-      await sender.stop();
+      for (const flight of loops) await flight.idle();
+      await sender?.stop();
     },
   };
 }

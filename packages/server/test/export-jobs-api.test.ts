@@ -7,7 +7,7 @@ describe("background exports", () => {
   const fixture = useServer();
 
   it("writes the same CSV as the streamed export, downloadable once ready, and notifies the requester", async () => {
-    const { api, agentApi, server, agent } = fixture;
+    const { api, agentApi, server, agent, admin } = fixture;
     for (const name of ["Zoë", "Doe, John", "=cmd"]) await api("POST", "/v1/contacts", { name, labels: ["bg"] });
     const options = { columns: ["name", "labels"], labels: ["bg"], bom: true };
 
@@ -23,7 +23,7 @@ describe("background exports", () => {
     expect(early.status).toBe(409);
     expect(early.body.error.code).toBe("export_not_ready");
 
-    expect(await server.core.exports.runDue()).toBe(1);
+    expect(await server.core.exports.runDue({ accountId: admin.accountId })).toBe(1);
     const done = (await agentApi("GET", `/v1/exports/${queued.body.id}`)).body;
     expect(done).toMatchObject({ status: "succeeded", download_path: `/v1/exports/${queued.body.id}/download` });
 
@@ -47,7 +47,7 @@ describe("background exports", () => {
   });
 
   it("refuses bad options when asked, not later, and keeps each user's exports to themselves", async () => {
-    const { api, agentApi, server } = fixture;
+    const { api, agentApi, server, admin } = fixture;
     const bad = await agentApi("POST", "/v1/exports", { columns: ["name", "password"] });
     expect(bad.status).toBe(422);
     expect(bad.body.error.details[0]).toMatchObject({ field: "columns" });
@@ -57,7 +57,7 @@ describe("background exports", () => {
     expect((await agentApi("GET", `/v1/exports/${admins}/download`)).status).toBe(404);
     expect((await agentApi("GET", "/v1/exports")).body.data.map((e: any) => e.id)).not.toContain(admins);
     expect((await api("GET", "/v1/exports")).body.data.map((e: any) => e.id)).toContain(admins);
-    await server.core.exports.runDue();
+    await server.core.exports.runDue({ accountId: admin.accountId });
     expect((await api("GET", `/v1/exports/${admins}`)).body.status).toBe("succeeded");
   });
 
@@ -68,14 +68,14 @@ describe("background exports", () => {
     await server.db.execute(sql`
       UPDATE export_jobs SET status = 'running', attempts = 1, locked_until = now() - interval '1 second'
       WHERE account_id = ${admin.accountId} AND id = ${Number(id)}`);
-    await server.core.exports.runDue();
+    await server.core.exports.runDue({ accountId: admin.accountId });
     expect((await api("GET", `/v1/exports/${id}`)).body.status).toBe("succeeded");
 
     const stuck = (await api("POST", "/v1/exports", { columns: ["name"] })).body.id;
     await server.db.execute(sql`
       UPDATE export_jobs SET status = 'running', attempts = 3, locked_until = now() - interval '1 second'
       WHERE account_id = ${admin.accountId} AND id = ${Number(stuck)}`);
-    await server.core.exports.runDue();
+    await server.core.exports.runDue({ accountId: admin.accountId });
     expect((await api("GET", `/v1/exports/${stuck}`)).body).toMatchObject({ status: "failed" });
   });
 });

@@ -125,7 +125,11 @@ export async function startServer(
   const core = testCore(db, blobs, settings);
   const app = await buildApp({ core, logLevel: "silent", bodyLimit, publicUrl });
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
-  const background = withBackground ? await startBackgroundWork(core, console) : undefined;
+  // Events and webhooks only: imports and exports read the blob store of the server that took
+  // them, and test servers each have their own, so tests run those jobs themselves.
+  const background = withBackground
+    ? await startBackgroundWork(core, console, { kinds: ["events", "webhooks"] })
+    : undefined;
   return {
     url: address,
     db,

@@ -36,7 +36,7 @@ async function runImport(csv: string | Buffer, fields: Record<string, string> = 
   const started = await startImport(csv, fields, credentials);
   expect(started.status).toBe(202);
   expect(started.body).toMatchObject({ object_name: "import", status: "queued" });
-  await server.core.imports.runDue();
+  await server.core.imports.runDue({ accountId: credentials.accountId });
   const res = await httpClient(server.url, basicAuth(credentials))("GET", `/v1/imports/${started.body.id}`);
   expect(res.status).toBe(200);
   return res.body;
@@ -273,16 +273,18 @@ describe("imports: resuming after a crash", () => {
     rows.splice(20, 0, "Dup of 3,p3@example.com");
     const csv = `name,email\n${rows.join("\n")}\n`;
     const started = await startImport(csv, {}, credentials);
-    expect(await server.core.imports.runDue({ batchRows: 10, stopAfterBatches: 1 })).toBe(1);
+    expect(
+      await server.core.imports.runDue({ accountId: credentials.accountId, batchRows: 10, stopAfterBatches: 1 }),
+    ).toBe(1);
     const client = httpClient(server.url, basicAuth(credentials));
     const midway = (await client("GET", `/v1/imports/${started.body.id}`)).body;
     expect(midway).toMatchObject({ status: "running", processed_rows: 10, created: 10, total_rows: 26 });
     // Nothing more runs while the lease holds; once it has run out another worker takes over.
-    expect(await server.core.imports.runDue({ batchRows: 10 })).toBe(0);
+    expect(await server.core.imports.runDue({ accountId: credentials.accountId, batchRows: 10 })).toBe(0);
     await server.db.execute(
       sql`UPDATE imports SET locked_until = now() - interval '1 second' WHERE account_id = ${credentials.accountId}`,
     );
-    await server.core.imports.runDue({ batchRows: 10 });
+    await server.core.imports.runDue({ accountId: credentials.accountId, batchRows: 10 });
     const job = (await client("GET", `/v1/imports/${started.body.id}`)).body;
     expect(job).toMatchObject({ status: "succeeded", total_rows: 26, created: 25, skipped: 1, failed: 0 });
     expectAccounted(job);

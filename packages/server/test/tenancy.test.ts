@@ -142,9 +142,9 @@ describe("tenancy: every route, another account's credentials", () => {
       body: form,
     });
     ids.import = ((await started.json()) as { id: string }).id;
-    await server.core.imports.runDue();
+    await server.core.imports.runDue({ accountId: owner.accountId });
     ids.export = (await ownerApi("POST", "/v1/exports", { columns: ["name", "identifier"] })).body.id;
-    await server.core.exports.runDue();
+    await server.core.exports.runDue({ accountId: owner.accountId });
     await server.core.events.dispatchAll();
     ids.delivery = (await ownerApi("GET", `/v1/webhooks/${ids.webhook}/deliveries?limit=1`)).body.data[0].id;
   });

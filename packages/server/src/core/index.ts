@@ -120,7 +120,7 @@ export function createCore(deps: CoreDeps) {
       list: (actor: Actor, input: { limit?: number; skip?: number }) => listExports(deps, actor, input),
       download: (actor: Actor, id: number) => downloadExport(deps, actor, id),
       /** Works through queued exports; what the background loop runs. */
-      runDue: () => runDueExports(deps),
+      runDue: (options?: { accountId?: number }) => runDueExports(deps, options),
       /** Calls `onQueued` when any process queues an export. */
       watch: (onQueued: () => void) => deps.db.listen(EXPORTS_CHANNEL, onQueued),
     },

@@ -63,11 +63,16 @@ export async function listExportJobs(
 }
 
 /** The oldest queued job, or a running one whose worker's lease ran out; taken with a new lease. */
-export async function claimExportJob(db: Queryable, leaseMs: number): Promise<ExportJobRow | undefined> {
+export async function claimExportJob(
+  db: Queryable,
+  leaseMs: number,
+  accountId?: number,
+): Promise<ExportJobRow | undefined> {
+  const ofAccount = accountId === undefined ? sql.empty : sql` AND account_id = ${accountId}`;
   const [row] = await db.query<ExportJobRow>(sql`
     WITH next AS (
       SELECT account_id, id FROM export_jobs
-      WHERE status = 'queued' OR (status = 'running' AND (locked_until IS NULL OR locked_until <= now()))
+      WHERE (status = 'queued' OR (status = 'running' AND (locked_until IS NULL OR locked_until <= now())))${ofAccount}
       ORDER BY created_at, id LIMIT 1
       FOR UPDATE SKIP LOCKED
     )

@@ -79,11 +79,12 @@ export async function listImports(
  * Claims the oldest queued import, or a running one whose worker's lease ran out, for `leaseMs`.
  * The claim bumps `attempts`, which fences off the previous holder's later writes.
  */
-export async function claimImport(db: Queryable, leaseMs: number): Promise<ImportRow | undefined> {
+export async function claimImport(db: Queryable, leaseMs: number, accountId?: number): Promise<ImportRow | undefined> {
+  const ofAccount = accountId === undefined ? sql.empty : sql` AND account_id = ${accountId}`;
   const [row] = await db.query<ImportRow>(sql`
     WITH next AS (
       SELECT account_id, id FROM imports
-      WHERE status = 'queued' OR (status = 'running' AND (locked_until IS NULL OR locked_until <= now()))
+      WHERE (status = 'queued' OR (status = 'running' AND (locked_until IS NULL OR locked_until <= now())))${ofAccount}
       ORDER BY created_at, id
       LIMIT 1
       FOR UPDATE SKIP LOCKED
@@ -240,11 +241,16 @@ export async function findImportKeys(
   keys: Array<{ kind: string; value: string }>,
 ): Promise<ImportKey[]> {
   if (keys.length === 0) return [];
+  // One primary-key probe per key, whatever the table's statistics say: without them (a new
+  // import, or no ANALYZE yet) a join was planned as a scan of every key the import had taken.
   const rows = await db.query<{ kind: string; value: string; row_number: number }>(sql`
-    SELECT k.kind, k.value, k.row_number FROM import_keys k
-    JOIN unnest(${keys.map((k) => k.kind)}::text[], ${keys.map((k) => k.value)}::text[]) AS q(kind, value)
-      ON q.kind = k.kind AND q.value = k.value
-    WHERE k.account_id = ${accountId} AND k.import_id = ${importId}`);
+    SELECT q.kind, q.value, k.row_number
+    FROM unnest(${keys.map((k) => k.kind)}::text[], ${keys.map((k) => k.value)}::text[]) AS q(kind, value)
+    CROSS JOIN LATERAL (
+      SELECT k.row_number FROM import_keys k
+      WHERE k.account_id = ${accountId} AND k.import_id = ${importId} AND k.kind = q.kind
+        AND k.value = q.value COLLATE "C"
+    ) k`);
   return rows.map((r) => ({ kind: r.kind, value: r.value, row: r.row_number }));
 }
 
@@ -260,10 +266,14 @@ export async function lockContactsByKeys(
   keys: { identifiers: string[]; emails: string[]; phones: string[] },
 ): Promise<Contact[]> {
   if (keys.identifiers.length + keys.emails.length + keys.phones.length === 0) return [];
+  // Each kind of key looked up through its own unique index: written as one OR, the planner
+  // scanned the account's contacts instead.
   const ids = await db.query<{ id: number }>(sql`
     SELECT id FROM contacts
-    WHERE account_id = ${accountId} AND (identifier = ANY(${keys.identifiers}::text[])
-      OR email = ANY(${keys.emails}::text[]) OR phone_e164 = ANY(${keys.phones}::text[]))
+    WHERE account_id = ${accountId} AND id IN (
+      SELECT id FROM contacts WHERE account_id = ${accountId} AND identifier = ANY(${keys.identifiers}::text[])
+      UNION SELECT id FROM contacts WHERE account_id = ${accountId} AND email = ANY(${keys.emails}::text[])
+      UNION SELECT id FROM contacts WHERE account_id = ${accountId} AND phone_e164 = ANY(${keys.phones}::text[]))
     ORDER BY id FOR UPDATE`);
   if (ids.length === 0) return [];
   const rows = await db.query<Parameters<typeof toContact>[0]>(sql`
@@ -362,4 +372,10 @@ export async function linkLabelsByName(
     FROM unnest(${links.map((l) => l.contactId)}::bigint[], ${links.map((l) => l.label)}::text[]) AS k(contact_id, name)
     JOIN labels l ON l.account_id = ${accountId} AND l.name = k.name
     ON CONFLICT DO NOTHING`);
+}
+
+/** Fresh planner statistics for the tables an import's lookups read (a sample, not a scan). */
+export async function analyzeImportTables(db: Queryable): Promise<void> {
+  await db.exec("ANALYZE import_keys");
+  await db.exec("ANALYZE contacts");
 }

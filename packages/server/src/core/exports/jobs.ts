@@ -76,9 +76,10 @@ export async function downloadExport(
 }
 
 /** Runs queued exports (and ones whose worker died) until none is left; what the background loop calls. */
-export async function runDueExports(deps: CoreDeps): Promise<number> {
+export async function runDueExports(deps: CoreDeps, options: { accountId?: number } = {}): Promise<number> {
   let done = 0;
-  for (let job = await claimExportJob(deps.db, LEASE_MS); job; job = await claimExportJob(deps.db, LEASE_MS)) {
+  const claim = () => claimExportJob(deps.db, LEASE_MS, options.accountId);
+  for (let job = await claim(); job; job = await claim()) {
     await runExport(deps, job);
     done++;
   }

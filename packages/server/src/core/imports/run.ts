@@ -2,6 +2,7 @@ import type { NewActivity } from "../../store/activities.js";
 import { uniqueFieldOf } from "../../store/contacts.js";
 import { isPgError, PG_UNIQUE_VIOLATION, type Queryable } from "../../store/database.js";
 import {
+  analyzeImportTables,
   type BatchCounts,
   checkpointImport,
   claimImport,
@@ -37,12 +38,21 @@ import { ImportFailure } from "./failure.js";
 import type { ImportOptions, MatchKey } from "./options.js";
 
 const BATCH_ROWS = 500;
+/**
+ * Table statistics are refreshed after this many rows and again each time the count doubles: the
+ * per-batch lookups are planned from them, and without them (a new import's keys, an account
+ * growing from empty) the planner reads every key or contact so far for each batch, which made
+ * an import's time grow with the square of its size. Doubling keeps the cost to a few ANALYZEs.
+ */
+const FIRST_ANALYZE_ROWS = 2_000;
 /** Renewed with every batch; a worker that stops renewing it (crashed) hands the job on. */
 const LEASE_MS = 5 * 60_000;
 /** Claims before an import that keeps crashing its worker is given up. */
 const MAX_ATTEMPTS = 5;
 
 export interface RunOptions {
+  /** Only this account's imports (a tool importing for one account); default every account's. */
+  accountId?: number;
   batchRows?: number;
   /** Stops (as a crash would, leaving the job claimed) after this many batches: for tests. */
   stopAfterBatches?: number;
@@ -58,7 +68,7 @@ class LeaseLost extends Error {}
 export async function runDueImports(deps: CoreDeps, options: RunOptions = {}): Promise<number> {
   let ran = 0;
   for (;;) {
-    const job = await claimImport(deps.db, LEASE_MS);
+    const job = await claimImport(deps.db, LEASE_MS, options.accountId);
     if (!job) return ran;
     ran++;
     if ((await runImport(deps, job, options)) === "stopped") return ran;
@@ -120,10 +130,17 @@ async function processRows(
   const size = options.batchRows ?? BATCH_ROWS;
   let batch: CsvRecord[] = [];
   let batches = 0;
+  let written = 0;
+  let analyzeAt = FIRST_ANALYZE_ROWS;
   const flush = async () => {
     await writeBatch(deps, job, columns, importOptions, batch);
+    written += batch.length;
     batch = [];
     batches++;
+    if (written >= analyzeAt) {
+      await analyzeImportTables(deps.db);
+      analyzeAt *= 2;
+    }
     return options.stopAfterBatches !== undefined && batches >= options.stopAfterBatches;
   };
   for await (const record of csvRecords(await openFile(deps, job))) {

@@ -98,63 +98,70 @@ const LABEL_NAMES = sql`array_to_string(ARRAY(
   WHERE cl.account_id = c.account_id AND cl.contact_id = c.id
   ORDER BY l.name), ',')`;
 
-function fieldOf(field: ExportField, baseUrl: string): Sql {
-  switch (field) {
+type Format = "text" | "verbatim" | "time" | "boolean" | "attribute";
+
+/** What a column reads from the contact row (once), and how that value is written. */
+function sourceOf(column: ExportColumn, baseUrl: string): { value: Sql; format: Format } {
+  if ("hash" in column)
+    return { value: sql`${sql.raw(`c.${column.hash}`)} -> ${column.key}::text`, format: "attribute" };
+  switch (column.field) {
     case "id":
-      return sql`c.id::text`;
+      return { value: sql`c.id::text`, format: "verbatim" };
     case "name":
     case "display_name":
-      return textField(sql`c.name`);
+      return { value: sql`c.name`, format: "text" };
     case "email":
-      return textField(sql`c.email`);
+      return { value: sql`c.email`, format: "text" };
     case "phone_number":
-      return textField(sql`c.phone_e164`);
+      return { value: sql`c.phone_e164`, format: "text" };
     case "phone_number_raw":
-      return textField(sql`c.phone_raw`);
+      return { value: sql`c.phone_raw`, format: "text" };
     case "identifier":
-      return textField(sql`c.identifier`);
+      return { value: sql`c.identifier`, format: "text" };
     case "avatar_url":
-      return textField(
-        sql`CASE WHEN c.avatar_url LIKE '/%' THEN ${baseUrl}::text || c.avatar_url ELSE c.avatar_url END`,
-      );
+      return {
+        value: sql`CASE WHEN c.avatar_url LIKE '/%' THEN ${baseUrl}::text || c.avatar_url ELSE c.avatar_url END`,
+        format: "text",
+      };
     case "blocked":
-      return sql`CASE WHEN c.blocked THEN 'true' ELSE 'false' END`;
+      return { value: sql`c.blocked`, format: "boolean" };
     // Label names cannot hold commas, so one comma-separated cell is unambiguous.
     case "labels":
-      return textField(LABEL_NAMES);
+      return { value: LABEL_NAMES, format: "text" };
     case "additional_attributes":
-      return textField(sql`c.additional_attributes::text`);
+      return { value: sql`c.additional_attributes::text`, format: "text" };
     case "custom_attributes":
-      return textField(sql`c.custom_attributes::text`);
+      return { value: sql`c.custom_attributes::text`, format: "text" };
     case "created_at":
-      return timeField(sql`c.created_at`);
+      return { value: sql`c.created_at`, format: "time" };
     case "updated_at":
-      return timeField(sql`c.updated_at`);
+      return { value: sql`c.updated_at`, format: "time" };
     case "last_activity_at":
-      return timeField(sql`c.last_activity_at`);
+      return { value: sql`c.last_activity_at`, format: "time" };
   }
 }
 
-/** One attribute: strings as text, numbers and booleans as they are, nested values as JSON. */
-function attributeOf(hash: "additional_attributes" | "custom_attributes", key: string): Sql {
-  const column = sql.raw(`c.${hash}`);
-  return sql`CASE jsonb_typeof(${column} -> ${key}::text)
-    WHEN 'string' THEN ${textField(sql`(${column} ->> ${key}::text)`)}
-    WHEN 'number' THEN ${column} ->> ${key}::text
-    WHEN 'boolean' THEN ${column} ->> ${key}::text
-    WHEN 'null' THEN ''
-    ELSE ${textField(sql`(${column} -> ${key}::text)::text`)} END`;
-}
-
-function recordOf(columns: ExportColumn[], baseUrl: string): Sql {
-  const fields = columns.map((column) =>
-    "field" in column ? fieldOf(column.field, baseUrl) : attributeOf(column.hash, column.key),
-  );
-  // coalesce: a missing attribute key reads as NULL from the CASE above.
-  return sql`${sql.join(
-    fields.map((field) => sql`coalesce(${field}, '')`),
-    " || ',' || ",
-  )} || E'\\r\\n'`;
+/** A value read by sourceOf as one CSV field ('' when absent). */
+function fieldOf(value: Sql, format: Format): Sql {
+  switch (format) {
+    case "text":
+      return textField(value);
+    case "verbatim":
+      return sql`coalesce(${value}, '')`;
+    case "time":
+      return timeField(value);
+    case "boolean":
+      return sql`CASE WHEN ${value} THEN 'true' ELSE 'false' END`;
+    // Strings as text, numbers and booleans as they are, nested values as JSON.
+    case "attribute":
+      return sql`CASE jsonb_typeof(${value})
+        WHEN 'string' THEN ${textField(sql`(${value} #>> '{}')`)}
+        WHEN 'number' THEN ${value} #>> '{}'
+        WHEN 'boolean' THEN ${value} #>> '{}'
+        WHEN 'object' THEN ${textField(sql`${value}::text`)}
+        WHEN 'array' THEN ${textField(sql`${value}::text`)}
+        ELSE '' END`;
+  }
 }
 
 export async function exportCsvBatch(db: Queryable, accountId: number, query: ExportBatchQuery): Promise<CsvBatch> {
@@ -164,12 +171,17 @@ export async function exportCsvBatch(db: Queryable, accountId: number, query: Ex
   const column = query.sort === "id" ? null : SORT_COLUMNS[query.sort];
   if (query.after) conditions.push(afterPosition(column, query.direction, query.after));
   const order = orderBy(column, query.direction);
+  const sources = query.columns.map((c) => sourceOf(c, query.baseUrl));
+  // The inner query reads each value once (its LIMIT keeps it from being merged into the outer
+  // one); the outer one formats them, referring to each value as often as the CSV rules need.
+  const values = sources.map(({ value }, i) => sql`${value} AS ${sql.raw(`v${i}`)}`);
+  const fields = sources.map(({ format }, i) => fieldOf(sql.raw(`page.v${i}`), format));
+  const record = sql`${sql.join(fields, " || ',' || ")} || E'\\r\\n'`;
   const [batch] = await db.query<{ text: string | null; rows: number; last_value: string | null; last_id: string }>(sql`
-    SELECT string_agg(line, '' ORDER BY ord) AS text, count(*)::int AS rows,
+    SELECT string_agg(${record}, '' ORDER BY ord) AS text, count(*)::int AS rows,
       (array_agg(sort_value ORDER BY ord DESC))[1] AS last_value, (array_agg(id ORDER BY ord DESC))[1] AS last_id
     FROM (
-      SELECT ${recordOf(query.columns, query.baseUrl)} AS line,
-        ${column ? sortValueText(column) : sql`NULL::text`} AS sort_value, c.id,
+      SELECT ${sql.join(values, ", ")}, ${column ? sortValueText(column) : sql`NULL::text`} AS sort_value, c.id,
         row_number() OVER (ORDER BY ${order}) AS ord
       FROM contacts c
       WHERE ${sql.join(conditions, " AND ")}

@@ -6,7 +6,8 @@ import { startReceiver } from "./webhook-receiver.js";
 
 /**
  * Two server processes on one PostgreSQL: live notifications reach a stream on either process,
- * whichever process made the change, and each webhook delivery is made by exactly one of them.
+ * whichever process made the change, each webhook delivery is made by exactly one of them, and a
+ * key revoked through one is refused by the other.
  */
 describe.skipIf(backend !== "postgres")("two server processes on one database", () => {
   const admin = { key: "ck_scaleout_admin", secret: "scale-out-secret-0123456789" };
@@ -75,4 +76,22 @@ describe.skipIf(backend !== "postgres")("two server processes on one database", 
       await hook.close();
     }
   }, 60_000);
+
+  it("stop a key revoked through one process on the other at once, although it had just served it", async () => {
+    const viaOne = httpClient(one.url, basicAuth(admin));
+    const me = (await viaOne("GET", "/v1/me")).body.user.id;
+    const issued = (await viaOne("POST", `/v1/users/${me}/api_keys`, { name: "short-lived" })).body;
+    const asKeyOnTwo = httpClient(two.url, basicAuth(issued));
+    // Served, and so remembered, by the second process.
+    for (let i = 0; i < 3; i++) expect((await asKeyOnTwo("GET", "/v1/contacts?limit=1")).status).toBe(200);
+    expect((await viaOne("DELETE", `/v1/api_keys/${issued.id}`)).status).toBe(200);
+    // The NOTIFY travels through the database: allow it a moment, far below the cache's lifetime.
+    let status = 0;
+    const deadline = Date.now() + 2000;
+    while (Date.now() < deadline && status !== 401) {
+      status = (await asKeyOnTwo("GET", "/v1/contacts?limit=1")).status;
+      if (status !== 401) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(status).toBe(401);
+  });
 });

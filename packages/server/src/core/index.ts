@@ -6,6 +6,7 @@ import { type AccountSettings, getAccountSettings, updateAccountSettings } from 
 import { type ActivityPageInput, contactActivities, conversationActivities } from "./activities/list.js";
 import type { Actor } from "./actor.js";
 import { authenticate, authenticateToken } from "./auth/authenticate.js";
+import { CredentialCache } from "./auth/credential-cache.js";
 import { createApiKey, createUser, listApiKeys, listUsers, revokeApiKey, whoAmI } from "./auth/keys.js";
 import { removeContactAvatar } from "./avatars/remove.js";
 import { serveAvatar } from "./avatars/serve.js";
@@ -76,17 +77,22 @@ import { DeliverySender } from "./webhooks/send.js";
 /** The core's whole surface, bound to its dependencies: what faces are given. */
 export function createCore(deps: CoreDeps) {
   const feed = new NotificationFeed(deps);
+  const credentials = new CredentialCache(deps);
   return {
     auth: {
-      authenticate: (key: string, secret: string) => authenticate(deps, key, secret),
+      authenticate: (key: string, secret: string) => authenticate(credentials, key, secret),
       /** For faces whose clients send one token (`key.secret`) in a header of their own. */
-      authenticateToken: (token: string) => authenticateToken(deps, token),
+      authenticateToken: (token: string) => authenticateToken(credentials, token),
       whoAmI: (actor: Actor) => whoAmI(deps, actor),
       listUsers: (actor: Actor) => listUsers(deps, actor),
       createUser: (actor: Actor, input: Parameters<typeof createUser>[2]) => createUser(deps, actor, input),
       listApiKeys: (actor: Actor) => listApiKeys(deps, actor),
       createApiKey: (actor: Actor, input: Parameters<typeof createApiKey>[2]) => createApiKey(deps, actor, input),
-      revokeApiKey: (actor: Actor, id: number) => revokeApiKey(deps, actor, id),
+      revokeApiKey: async (actor: Actor, id: number) => {
+        const revoked = await revokeApiKey(deps, actor, id);
+        credentials.drop(revoked.key);
+        return revoked;
+      },
     },
     contacts: {
       create: (actor: Actor, input: ContactInput, inbox?: AttachInput) => createContact(deps, actor, input, inbox),
@@ -226,8 +232,11 @@ export function createCore(deps: CoreDeps) {
       /** Calls `onDue` when deliveries may have become due in any process. */
       watch: (onDue: () => void) => deps.db.listen(DELIVERIES_CHANNEL, onDue),
     },
-    /** Ends what the core keeps open (live streams' database listener). */
-    close: () => feed.close(),
+    /** Ends what the core keeps open (the database listeners of live streams and of the credential cache). */
+    close: async () => {
+      await feed.close();
+      await credentials.close();
+    },
     idempotency: {
       claim: (actor: Actor, key: string, fingerprint: string) => claimIdempotency(deps, actor, key, fingerprint),
       finish: (actor: Actor, key: string, statusCode: number, body: string) =>

@@ -2,6 +2,9 @@ import type { Role } from "../core/actor.js";
 import type { Queryable } from "./database.js";
 import { sql } from "./sql.js";
 
+/** NOTIFY channel naming a key whose credential was revoked, so every process forgets it. */
+export const CREDENTIALS_CHANNEL = "contactd_credentials";
+
 export interface CredentialSecretRow {
   account_id: number;
   id: number;
@@ -66,7 +69,12 @@ export async function findCredential(db: Queryable, accountId: number, id: numbe
   return rows[0] ?? null;
 }
 
+/** Revokes a credential; the NOTIFY (sent on commit) tells every process to forget it. */
 export async function revokeCredential(db: Queryable, accountId: number, id: number): Promise<void> {
-  await db.execute(sql`
-    UPDATE credentials SET revoked_at = coalesce(revoked_at, now()) WHERE account_id = ${accountId} AND id = ${id}`);
+  await db.query(sql`
+    WITH revoked AS (
+      UPDATE credentials SET revoked_at = coalesce(revoked_at, now())
+      WHERE account_id = ${accountId} AND id = ${id} RETURNING key
+    )
+    SELECT pg_notify(${CREDENTIALS_CHANNEL}, key) FROM revoked`);
 }

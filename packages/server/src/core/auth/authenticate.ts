@@ -1,7 +1,6 @@
-import { findCredentialByKey } from "../../store/credentials.js";
 import type { Actor } from "../actor.js";
-import type { CoreDeps } from "../deps.js";
 import { AuthenticationError } from "../errors.js";
+import type { CredentialCache } from "./credential-cache.js";
 import { hashSecret, secretMatches, splitToken } from "./secrets.js";
 
 const KEY = /^[A-Za-z0-9_-]{8,128}$/;
@@ -9,8 +8,8 @@ const KEY = /^[A-Za-z0-9_-]{8,128}$/;
 const DECOY = hashSecret("decoy");
 
 /** Resolves a key and secret to the acting user; revoked or unknown credentials fail alike. */
-export async function authenticate(deps: CoreDeps, key: string, secret: string): Promise<Actor> {
-  const row = KEY.test(key) && secret.length <= 512 ? await findCredentialByKey(deps.db, key) : null;
+export async function authenticate(credentials: CredentialCache, key: string, secret: string): Promise<Actor> {
+  const row = KEY.test(key) && secret.length <= 512 ? await credentials.find(key) : null;
   const stored = row ? { salt: row.secret_salt, hash: row.secret_hash } : DECOY;
   const matches = secretMatches(secret, stored.salt, stored.hash);
   if (!row || !matches || row.revoked_at !== null) throw new AuthenticationError();
@@ -18,8 +17,8 @@ export async function authenticate(deps: CoreDeps, key: string, secret: string):
 }
 
 /** Resolves a single-string token (`key.secret`, as issued with every API key) to the acting user. */
-export async function authenticateToken(deps: CoreDeps, token: string): Promise<Actor> {
-  const credentials = splitToken(token.trim());
-  if (!credentials) throw new AuthenticationError();
-  return authenticate(deps, credentials.key, credentials.secret);
+export async function authenticateToken(credentials: CredentialCache, token: string): Promise<Actor> {
+  const parts = splitToken(token.trim());
+  if (!parts) throw new AuthenticationError();
+  return authenticate(credentials, parts.key, parts.secret);
 }

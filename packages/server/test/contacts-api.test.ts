@@ -7,6 +7,7 @@ import {
   newAgent,
   startServer,
   type TestServer,
+  useServer,
 } from "./harness.js";
 
 describe("native contacts API", () => {
@@ -371,5 +372,38 @@ describe("native contact search", () => {
   it("decodes + in the query string as a space", async () => {
     const res = await api("GET", "/v1/contacts/search?q=ana+maria");
     expect(res.body.data.map((c: { id: string }) => c.id)).toEqual([ids.anamaria]);
+  });
+});
+
+describe("cursor paging while contacts are written", () => {
+  const fixture = useServer();
+
+  it("sees every contact that existed throughout exactly once, whatever is inserted between pages", async () => {
+    const { api } = fixture;
+    const before: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      before.push((await api("POST", "/v1/contacts", { name: `Steady ${String(i).padStart(2, "0")}` })).body.id);
+    }
+    for (const [sort, direction] of [
+      ["created_at", "desc"],
+      ["name", "asc"],
+      ["name", "desc"],
+      ["last_activity_at", "desc"],
+    ]) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let page = 0; page < 100; page++) {
+        const query = `limit=7&sort=${sort}&direction=${direction}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+        const res = await api("GET", `/v1/contacts?${query}`);
+        seen.push(...res.body.data.map((c: { id: string }) => c.id));
+        // Writers land before and after the position reached: neither may shift the walk.
+        await api("POST", "/v1/contacts", { name: `Aaa inserted ${sort} ${page}` });
+        await api("POST", "/v1/contacts", { name: `Zzz inserted ${sort} ${page}` });
+        if (!res.body.has_more) break;
+        cursor = res.body.next_cursor;
+      }
+      expect(new Set(seen).size, `${sort} ${direction}`).toBe(seen.length);
+      for (const id of before) expect(seen, `${sort} ${direction}`).toContain(id);
+    }
   });
 });

@@ -303,6 +303,34 @@ describe("imports: resuming after a crash", () => {
   });
 });
 
+describe("imports: duplicates across batches", () => {
+  it("finds a repeat of an earlier batch's row, whether that row created or updated a contact", async () => {
+    const { credentials, client } = await freshAccount();
+    const existing = (
+      await client("POST", "/v1/contacts", { name: "Existing", identifier: "crm-1", email: "old@example.com" })
+    ).body.id;
+    const csv = [
+      "name,identifier,email,phone",
+      "Updates existing,crm-1,,", // row 2: matches by identifier, updates
+      "Creates,,new@example.com,+14155550101", // row 3: creates
+      "Filler one,,f1@example.com,",
+      "Filler two,,f2@example.com,",
+      "Same phone as row 3,,other@example.com,+1 415 555 0101", // row 6: a key of a contact row 3 created
+      "Same contact as row 2,,old@example.com,", // row 7: reaches the contact row 2 updated, by another key
+      "Same identifier as row 2,crm-1,,", // row 8
+    ].join("\n");
+    const started = await startImport(`${csv}\n`, {}, credentials);
+    await server.core.imports.runDue({ accountId: credentials.accountId, batchRows: 2 });
+    const job = (await client("GET", `/v1/imports/${started.body.id}`)).body;
+    expect(job).toMatchObject({ status: "succeeded", total_rows: 7, created: 3, updated: 1, skipped: 3, failed: 0 });
+    const report = (await failedRows(job.id, credentials)).text;
+    expect(report).toContain("6,skipped,duplicate_in_file,Same phone_number as row 3");
+    expect(report).toContain(`7,skipped,duplicate_in_file,Row 2 already matched the same contact (${existing})`);
+    expect(report).toContain("8,skipped,duplicate_in_file,Same identifier as row 2");
+    expect(await contactCount(credentials.accountId)).toBe(4);
+  });
+});
+
 describe("imports: tenancy", () => {
   it("another account cannot see an import or its failed rows", async () => {
     const job = await runImport("name,email\nMine,mine@example.com\nbad,bad\n");

@@ -200,6 +200,8 @@ interface Candidate {
 interface Accepted extends Candidate {
   /** The matched contact, or none for a new one. */
   target: Contact | null;
+  /** The new contact's id, once written. */
+  createdId?: number;
   columns: ContactColumns;
   /** Labels to link (all of a new contact's; those a matched one lacks). */
   labels: string[];
@@ -290,7 +292,7 @@ async function writeBatch(
       failed: reports.filter((r) => r.result === "failed").length,
     };
     await insertImportRows(tx, job.account_id, job.id, reports);
-    await insertImportKeys(tx, job.account_id, job.id, keysOf(accepted));
+    await insertImportKeys(tx, job.account_id, job.id, keysOf(accepted, job.dry_run));
     if (!(await checkpointImport(tx, job, lastRow, counts, LEASE_MS))) throw new LeaseLost();
   });
 }
@@ -308,10 +310,6 @@ async function resolve(
   candidates: Candidate[],
   reports: ImportRowReport[],
 ): Promise<Accepted[]> {
-  const wanted = candidates.flatMap((c) => Object.entries(c.keys).map(([kind, value]) => ({ kind, value })));
-  const seen = new Map<string, number>();
-  for (const key of await findImportKeys(tx, job.account_id, job.id, wanted))
-    seen.set(`${key.kind}:${key.value}`, key.row);
   const contacts = await lockContactsByKeys(tx, job.account_id, {
     identifiers: candidates.flatMap((c) => (c.keys.identifier ? [c.keys.identifier] : [])),
     emails: candidates.flatMap((c) => (c.keys.email ? [c.keys.email] : [])),
@@ -322,6 +320,7 @@ async function resolve(
     email: new Map(contacts.filter((c) => c.email).map((c) => [c.email as string, c])),
     phone: new Map(contacts.filter((c) => c.phoneNumber).map((c) => [c.phoneNumber as string, c])),
   };
+  const seen = await takenByEarlierRows(tx, job, candidates, holders);
   const accepted: Accepted[] = [];
   const fail = (c: Candidate, result: "skipped" | "failed", reason: string, message: string) =>
     reports.push({ row: c.row, result, reason, message, cells: c.cells });
@@ -393,11 +392,49 @@ async function resolve(
   return accepted;
 }
 
-function keysOf(accepted: Accepted[]): ImportKey[] {
-  return accepted.flatMap((row) => [
-    ...Object.entries(row.keys).map(([kind, value]) => ({ kind, value, row: row.row })),
-    ...(row.target ? [{ kind: "contact", value: String(row.target.id), row: row.row }] : []),
-  ]);
+/**
+ * Keys earlier batches' rows took, as `kind:value` → row, and `contact:<id>` → the row that
+ * updated that contact. A row that took a key wrote it to a contact, so only keys some contact
+ * holds now are looked up, and a contact the import created stands for all of its keys (one
+ * `created:<id>` entry instead of one per key): an import of new people looks up almost nothing.
+ * A dry run writes no contacts, so it records and looks up every key.
+ */
+async function takenByEarlierRows(
+  tx: Queryable,
+  job: ImportRow,
+  candidates: Candidate[],
+  holders: Record<KeyKind, Map<string, Contact>>,
+): Promise<Map<string, number>> {
+  const keys = candidates.flatMap((c) => Object.entries(c.keys) as Array<[KeyKind, string]>);
+  const held = job.dry_run ? keys : keys.filter(([kind, value]) => holders[kind].has(value));
+  const holderIds = new Set(held.flatMap(([kind, value]) => holders[kind].get(value)?.id ?? []));
+  const wanted = [
+    ...held.map(([kind, value]) => ({ kind, value })),
+    ...[...holderIds].flatMap((id) => [
+      { kind: "created", value: String(id) },
+      { kind: "contact", value: String(id) },
+    ]),
+  ];
+  const found = await findImportKeys(tx, job.account_id, job.id, wanted);
+  const seen = new Map<string, number>();
+  for (const key of found) if (key.kind !== "created") seen.set(`${key.kind}:${key.value}`, key.row);
+  const createdBy = new Map(found.filter((k) => k.kind === "created").map((k) => [Number(k.value), k.row]));
+  for (const [kind, value] of held) {
+    const row = createdBy.get(holders[kind].get(value)?.id ?? 0);
+    if (row !== undefined && !seen.has(`${kind}:${value}`)) seen.set(`${kind}:${value}`, row);
+  }
+  return seen;
+}
+
+function keysOf(accepted: Accepted[], dryRun: boolean): ImportKey[] {
+  return accepted.flatMap((row) => {
+    if (row.createdId !== undefined && !dryRun)
+      return [{ kind: "created", value: String(row.createdId), row: row.row }];
+    return [
+      ...Object.entries(row.keys).map(([kind, value]) => ({ kind, value, row: row.row })),
+      ...(row.target ? [{ kind: "contact", value: String(row.target.id), row: row.row }] : []),
+    ];
+  });
 }
 
 /** Inserts and updates set-based, then label links and history (one entry per contact and kind). */
@@ -406,7 +443,10 @@ async function writeContacts(tx: Queryable, job: ImportRow, rows: Accepted[]): P
   const actorId = job.user_id;
   const fresh = rows.filter((row) => row.target === null);
   const ids = await nextContactIds(tx, fresh.length);
-  const inserts = fresh.map((row, index) => ({ id: ids[index] as number, columns: row.columns, row }));
+  const inserts = fresh.map((row, index) => {
+    row.createdId = ids[index] as number;
+    return { id: row.createdId, columns: row.columns, row };
+  });
   await insertContactsWithIds(tx, accountId, inserts);
   const changed = rows.flatMap((row) => {
     if (!row.target) return [];

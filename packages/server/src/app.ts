@@ -1,6 +1,7 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
+import type { DestinationStream } from "pino";
 import type { Core } from "./core/index.js";
 import { chatwootFace } from "./faces/chatwoot/index.js";
 import { imbraceFace } from "./faces/imbrace/index.js";
@@ -17,13 +18,20 @@ export interface AppOptions {
   logLevel?: string;
   /** Base for absolute URLs handed out; when unset, the request's own origin. */
   publicUrl?: string;
+  /** Where log lines go; standard output when unset. */
+  logDestination?: DestinationStream;
 }
 
 /** The HTTP application: shared plumbing, the API description, and every face in one place. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1_048_576,
-    logger: { level: options.logLevel ?? "info" },
+    logger: {
+      level: options.logLevel ?? "info",
+      ...(options.logDestination ? { stream: options.logDestination } : {}),
+    },
+    // One access line per request (below) instead of Fastify's two: logging was a tenth of a read's cost.
+    disableRequestLogging: true,
     genReqId: requestIdOf,
     requestIdHeader: false,
     routerOptions: { maxParamLength: 200 },
@@ -35,6 +43,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook("onSend", async (request, reply, payload) => {
     reply.header("x-request-id", request.id);
     return payload;
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      "request",
+    );
   });
 
   await app.register(swagger, {

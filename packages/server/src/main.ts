@@ -1,3 +1,4 @@
+import pino from "pino";
 import { buildApp } from "./app.js";
 import { startBackgroundWork } from "./background.js";
 import { type Config, ConfigError, loadConfig } from "./config.js";
@@ -21,11 +22,15 @@ async function main(config: Config): Promise<void> {
     webhooks: config.webhooks,
   };
   const core = createCore({ db, blobs, settings });
+  // Written asynchronously: a synchronous write per line held up every request.
+  const logDestination = pino.destination({ dest: 1, sync: false });
+  process.once("exit", () => logDestination.flushSync());
   const app = await buildApp({
     core,
     bodyLimit: config.bodyLimit,
     logLevel: config.logLevel,
     publicUrl: config.publicUrl,
+    logDestination,
   });
   await app.listen({ host: config.host, port: config.port });
   const background = await startBackgroundWork(core, app.log);

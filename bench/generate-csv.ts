@@ -12,6 +12,10 @@
  * `--copy-out` also writes the rows the import creates, already mapped to contacts columns
  * (name, email, phone_e164, phone_raw, identifier, additional_attributes, custom_attributes), as
  * CSV for `COPY ... FROM` baselines.
+ *
+ * Several files for one database (one per account and load stage, as the benchmark suite writes
+ * them) number their rows from different `startIndex` values, so that no email, phone or
+ * identifier repeats across them; `copyAccountId` puts an account_id column first in the COPY rows.
  */
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
@@ -52,6 +56,10 @@ export interface GenerateOptions {
   invalidRate?: number;
   /** Share of rows repeating an earlier row's email (skipped by the import). Default 0.005. */
   duplicateRate?: number;
+  /** Number of this file's first row among all files of one dataset (keys stay unique). Default 0. */
+  startIndex?: number;
+  /** Writes this account_id as the first column of the COPY rows. */
+  copyAccountId?: number;
 }
 
 export interface GenerateSummary {
@@ -161,7 +169,11 @@ interface Row {
 export async function generate(options: GenerateOptions): Promise<GenerateSummary> {
   const started = performance.now();
   const { rows, out } = options;
-  if (!Number.isInteger(rows) || rows < 1 || rows > MAX_ROWS) throw new Error(`--rows must be 1 to ${MAX_ROWS}`);
+  const startIndex = options.startIndex ?? 0;
+  if (!Number.isInteger(rows) || rows < 1 || startIndex < 0 || startIndex + rows > MAX_ROWS) {
+    throw new Error(`rows must be 1 to ${MAX_ROWS}, and end below ${MAX_ROWS} after startIndex`);
+  }
+  const copyPrefix = options.copyAccountId === undefined ? "" : `${options.copyAccountId},`;
   const seed = options.seed ?? 20261122;
   const invalidRate = options.invalidRate ?? 0.01;
   const duplicateRate = options.duplicateRate ?? 0.005;
@@ -189,7 +201,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
   let duplicateRows = 0;
   let copyRows = 0;
 
-  for (let index = 0; index < rows; index++) {
+  for (let index = startIndex; index < startIndex + rows; index++) {
     const locale = pickLocale();
     const [given, givenAscii] = pick(locale.given);
     const [family, familyAscii] = pick(locale.family);
@@ -273,7 +285,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateSummar
         else recentEmails[index % RING] = email;
       }
       copyRows++;
-      if (copy) await copy.push(copyLine(row));
+      if (copy) await copy.push(copyPrefix + copyLine(row));
     }
   }
 

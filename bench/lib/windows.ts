@@ -1,0 +1,158 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { join } from "node:path";
+import type { LoadResult, LoadSpec, RequestKind } from "../load.js";
+import { Histogram, type HistogramSummary } from "./histogram.js";
+import { busyPct, loadAverage, machineCpu } from "./machine.js";
+import { log, ROOT, round } from "./util.js";
+
+/** How long and how hard each measured window runs. */
+export interface WindowSettings {
+  connections: number;
+  warmupSeconds: number;
+  seconds: number;
+  /** Windows per arm of a comparison, taken in turns. */
+  rounds: number;
+}
+
+/** One side of a comparison: a server and the requests it gets. */
+export interface Arm {
+  name: string;
+  origin: string;
+  headers?: Record<string, string>;
+  requests: RequestKind[];
+}
+
+export interface ArmResult {
+  name: string;
+  requestsPerSecond: number;
+  latencyMs: HistogramSummary;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  errorSamples: string[];
+  windows: Array<{
+    requestsPerSecond: number;
+    latencyMs: HistogramSummary;
+    machineBusyPct: number;
+    loadAverage: number[];
+    statuses: Record<string, number>;
+    byLabel: LoadResult["byLabel"];
+  }>;
+}
+
+let generator: ChildProcess | null = null;
+
+/** The load generator's process, forked once and kept for every window. */
+function loadGenerator(): ChildProcess {
+  if (generator && generator.exitCode === null) return generator;
+  generator = fork(join(ROOT, "bench/load.ts"), ["--serve"], {
+    cwd: ROOT,
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  generator.unref();
+  generator.channel?.unref();
+  return generator;
+}
+
+export function stopLoadGenerator(): void {
+  generator?.kill();
+  generator = null;
+}
+
+/** One window of bench/load.ts, in its own process. */
+export async function loadWindow(spec: LoadSpec): Promise<LoadResult & { machineBusyPct: number }> {
+  const child = loadGenerator();
+  child.channel?.ref();
+  // The machine's busy share over the measured part only, after the warm-up.
+  let machineStart = machineCpu();
+  const warm = setTimeout(() => {
+    machineStart = machineCpu();
+  }, spec.warmupSeconds * 1000);
+  try {
+    const answer = new Promise<{ result?: LoadResult; error?: string }>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the load generator exited (${code})`));
+      child.once("exit", onExit);
+      child.once("message", (message) => {
+        child.off("exit", onExit);
+        resolve(message as { result?: LoadResult; error?: string });
+      });
+    });
+    child.send(spec);
+    const { result, error } = await answer;
+    if (!result) throw new Error(`load generator failed: ${error}`);
+    return { ...result, machineBusyPct: busyPct(machineStart, machineCpu()) };
+  } finally {
+    clearTimeout(warm);
+    child.channel?.unref();
+  }
+}
+
+/**
+ * Runs every arm for `rounds` windows, back to back and in turns (the order reversed every other
+ * round), so that noise on the shared machine falls on all of them; merges each arm's windows.
+ */
+export async function compare(label: string, arms: Arm[], settings: WindowSettings): Promise<ArmResult[]> {
+  const collected = arms.map(() => [] as Array<LoadResult & { machineBusyPct: number; loadAverage: number[] }>);
+  for (let turn = 0; turn < settings.rounds; turn++) {
+    const order = arms.map((_, i) => i);
+    if (turn % 2 === 1) order.reverse();
+    for (const i of order) {
+      const arm = arms[i] as Arm;
+      const result = await loadWindow({
+        origin: arm.origin,
+        connections: settings.connections,
+        warmupSeconds: settings.warmupSeconds,
+        seconds: settings.seconds,
+        headers: arm.headers ?? {},
+        requests: arm.requests,
+        seed: turn + 1,
+      });
+      collected[i]?.push({ ...result, loadAverage: loadAverage() });
+      log(
+        `${label} / ${arm.name}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms` +
+          (result.non2xx + result.errors > 0 ? `, ${result.non2xx} non-2xx, ${result.errors} errors` : ""),
+      );
+    }
+  }
+  return arms.map((arm, i) => merge(arm.name, collected[i] ?? []));
+}
+
+function merge(
+  name: string,
+  windows: Array<LoadResult & { machineBusyPct: number; loadAverage: number[] }>,
+): ArmResult {
+  const histogram = new Histogram();
+  let requests = 0;
+  let seconds = 0;
+  for (const w of windows) {
+    histogram.merge(w.histogram, w.latencyMs);
+    requests += w.requests;
+    seconds += w.seconds;
+  }
+  return {
+    name,
+    requestsPerSecond: round(requests / Math.max(seconds, 1e-9), 1),
+    latencyMs: histogram.summary(),
+    requests,
+    non2xx: windows.reduce((sum, w) => sum + w.non2xx, 0),
+    errors: windows.reduce((sum, w) => sum + w.errors, 0),
+    errorSamples: windows.flatMap((w) => w.errorSamples).slice(0, 5),
+    windows: windows.map((w) => ({
+      requestsPerSecond: round(w.requestsPerSecond, 1),
+      latencyMs: w.latencyMs,
+      machineBusyPct: w.machineBusyPct,
+      loadAverage: w.loadAverage,
+      statuses: w.statuses,
+      byLabel: w.byLabel,
+    })),
+  };
+}
+
+/** A GET request kind cycling through paths. */
+export const gets = (label: string, paths: string[], weight = 1): RequestKind => ({
+  label,
+  weight,
+  method: "GET",
+  paths,
+});

@@ -1,13 +1,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { claimUndispatchedEvents, type EventRow, listEvents } from "../src/store/events.js";
+import { migrate } from "../src/store/migrate.js";
 import { openPostgres } from "../src/store/postgres.js";
 import {
   backend,
   basicAuth,
   type Credentials,
+  freshDatabase,
   httpClient,
   newAccount,
   newAgent,
+  startServer,
   type TestServer,
   useServer,
 } from "./harness.js";
@@ -104,17 +107,22 @@ describe("the event outbox", () => {
   });
 
   it.runIf(backend === "postgres")("lets concurrent dispatchers claim disjoint events (SKIP LOCKED)", async () => {
-    const other = await newAccount(server.db);
-    const otherApi = httpClient(server.url, basicAuth(other));
-    for (let i = 0; i < 6; i++) await otherApi("POST", "/v1/contacts", { name: `Race ${i}` });
-    const second = openPostgres(process.env.DATABASE_URL as string, 1);
+    // A database of its own: on the shared one, other test files dispatch events at any moment.
+    const fresh = await freshDatabase();
+    const db = await fresh.open();
+    await migrate(db);
+    const own = await startServer({ db });
+    const second = openPostgres(fresh.url as string, 1);
     try {
+      const other = await newAccount(db);
+      const otherApi = httpClient(own.url, basicAuth(other));
+      for (let i = 0; i < 6; i++) await otherApi("POST", "/v1/contacts", { name: `Race ${i}` });
       let release = () => {};
       const held = new Promise<void>((resolve) => {
         release = resolve;
       });
       let firstClaim: EventRow[] = [];
-      const first = server.db.transaction(async (tx) => {
+      const first = db.transaction(async (tx) => {
         firstClaim = await claimUndispatchedEvents(tx, 3);
         await held;
       });
@@ -128,6 +136,9 @@ describe("the event outbox", () => {
       expect(secondClaim.some((e) => a.has(e.id))).toBe(false);
     } finally {
       await second.close();
+      await own.close();
+      await db.close();
+      await fresh.drop();
     }
   });
 });

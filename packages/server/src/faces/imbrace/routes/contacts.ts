@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyInstance } from "fastify";
-import { SORT_KEYS } from "../../../core/contacts/contact.js";
+import { type Contact, SORT_KEYS } from "../../../core/contacts/contact.js";
 import { EXPORT_SORT_KEYS } from "../../../core/exports/contacts-csv.js";
 import type { Core } from "../../../core/index.js";
 import { contactsCsvName, sendCsv } from "../../../http/csv-response.js";
@@ -23,12 +23,7 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
       ...sortFrom(sort, SORT_KEYS),
       withTotal: true,
     });
-    const origin = base(request);
-    return renderPage(
-      page.data.map((contact) => renderContact(contact, origin)),
-      page.hasMore,
-      page.total ?? 0,
-    );
+    return contactPage(page, base(request));
   });
 
   // `type=text` (the only search type the SDK sends) is accepted and ignored.
@@ -41,12 +36,7 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
       ...sortFrom(sort, SORT_KEYS),
       withTotal: true,
     });
-    const origin = base(request);
-    return renderPage(
-      page.data.map((contact) => renderContact(contact, origin)),
-      page.hasMore,
-      page.total ?? 0,
-    );
+    return contactPage(page, base(request));
   });
 
   routes.get("/contacts/_export_csv", { schema: { querystring: ExportQuery } }, async (request, reply) => {
@@ -68,4 +58,12 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
     const contact = await core.contacts.update(actorOf(request), id, contactInputFrom(request.body));
     return renderContact(contact, base(request));
   });
+}
+
+function contactPage(page: { data: Contact[]; hasMore: boolean; total?: number }, origin: string) {
+  return renderPage(
+    page.data.map((contact) => renderContact(contact, origin)),
+    page.hasMore,
+    page.total ?? 0,
+  );
 }

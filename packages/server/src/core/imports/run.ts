@@ -1,4 +1,11 @@
 import type { NewActivity } from "../../store/activities.js";
+import {
+  insertContactsWithIds,
+  linkLabelsByName,
+  lockContactsByKeys,
+  nextContactIds,
+  updateContactsColumns,
+} from "../../store/contact-bulk.js";
 import { uniqueFieldOf } from "../../store/contacts.js";
 import { isPgError, PG_UNIQUE_VIOLATION, type Queryable } from "../../store/database.js";
 import {
@@ -11,14 +18,9 @@ import {
   type ImportKey,
   type ImportRow,
   type ImportRowReport,
-  insertContactsWithIds,
   insertImportKeys,
   insertImportRows,
-  linkLabelsByName,
-  lockContactsByKeys,
-  nextContactIds,
   recordImportScan,
-  updateContactsColumns,
 } from "../../store/imports.js";
 import { contactChanges } from "../activities/changes.js";
 import type { Contact, ContactColumns } from "../contacts/contact.js";

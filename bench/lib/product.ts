@@ -9,25 +9,29 @@ import { ROOT } from "./util.js";
 const dist = (path: string) => pathToFileURL(join(ROOT, "packages/server/dist", path)).href;
 
 export async function productModules() {
-  const [postgres, pglite, migrate, accounts, contacts, sql, cursor, search, normalize] = await Promise.all([
-    import(dist("store/postgres.js")) as Promise<typeof import("../../packages/server/src/store/postgres.js")>,
-    import(dist("store/pglite.js")) as Promise<typeof import("../../packages/server/src/store/pglite.js")>,
-    import(dist("store/migrate.js")) as Promise<typeof import("../../packages/server/src/store/migrate.js")>,
-    import(dist("core/accounts/create.js")) as Promise<
-      typeof import("../../packages/server/src/core/accounts/create.js")
-    >,
-    import(dist("store/contacts.js")) as Promise<typeof import("../../packages/server/src/store/contacts.js")>,
-    import(dist("store/sql.js")) as Promise<typeof import("../../packages/server/src/store/sql.js")>,
-    import(dist("core/contacts/cursor.js")) as Promise<
-      typeof import("../../packages/server/src/core/contacts/cursor.js")
-    >,
-    import(dist("core/contacts/search.js")) as Promise<
-      typeof import("../../packages/server/src/core/contacts/search.js")
-    >,
-    import(dist("core/contacts/normalize.js")) as Promise<
-      typeof import("../../packages/server/src/core/contacts/normalize.js")
-    >,
-  ]);
+  const [postgres, pglite, migrate, accounts, contacts, contactSearch, sql, cursor, search, normalize] =
+    await Promise.all([
+      import(dist("store/postgres.js")) as Promise<typeof import("../../packages/server/src/store/postgres.js")>,
+      import(dist("store/pglite.js")) as Promise<typeof import("../../packages/server/src/store/pglite.js")>,
+      import(dist("store/migrate.js")) as Promise<typeof import("../../packages/server/src/store/migrate.js")>,
+      import(dist("core/accounts/create.js")) as Promise<
+        typeof import("../../packages/server/src/core/accounts/create.js")
+      >,
+      import(dist("store/contacts.js")) as Promise<typeof import("../../packages/server/src/store/contacts.js")>,
+      import(dist("store/contact-search.js")) as Promise<
+        typeof import("../../packages/server/src/store/contact-search.js")
+      >,
+      import(dist("store/sql.js")) as Promise<typeof import("../../packages/server/src/store/sql.js")>,
+      import(dist("core/contacts/cursor.js")) as Promise<
+        typeof import("../../packages/server/src/core/contacts/cursor.js")
+      >,
+      import(dist("core/contacts/search.js")) as Promise<
+        typeof import("../../packages/server/src/core/contacts/search.js")
+      >,
+      import(dist("core/contacts/normalize.js")) as Promise<
+        typeof import("../../packages/server/src/core/contacts/normalize.js")
+      >,
+    ]);
   return {
     openPostgres: postgres.openPostgres,
     openPglite: pglite.openPglite,
@@ -35,7 +39,7 @@ export async function productModules() {
     createAccount: accounts.createAccount,
     findContact: contacts.findContact,
     listContacts: contacts.listContacts,
-    searchContacts: contacts.searchContacts,
+    searchContacts: contactSearch.searchContacts,
     sql: sql.sql,
     encodeCursor: cursor.encodeCursor,
     decodeCursor: cursor.decodeCursor,

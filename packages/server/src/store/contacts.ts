@@ -1,7 +1,6 @@
 import type { Attributes, Contact, ContactColumns, Direction, SortKey } from "../core/contacts/contact.js";
 import {
   afterPosition,
-  escapeLike,
   hasAnyLabel,
   orderBy,
   type Position,
@@ -10,7 +9,7 @@ import {
   sortValueText,
 } from "./contact-queries.js";
 import type { Queryable } from "./database.js";
-import { type Sql, sql } from "./sql.js";
+import { sql } from "./sql.js";
 
 export interface ContactRow {
   account_id: number;
@@ -183,41 +182,7 @@ export async function listContacts(db: Queryable, accountId: number, query: List
   return rows.map((row) => ({ contact: toContact(row), position: { value: row.sort_value, id: row.id } }));
 }
 
-// ---- Search ----------------------------------------------------------------------------------
-
-export interface SearchQuery {
-  /** Lower-cased term with LIKE metacharacters still raw. */
-  term: string;
-  /** Digits when the term looks like a phone number. */
-  digits: string | null;
-  labels: string[];
-  limit: number;
-  skip: number;
-  /** An explicit order instead of relevance. */
-  sort?: { key: SortKey; direction: Direction };
-}
-
-/**
- * Case-insensitive substring search ranked exact > prefix > substring, then by recent activity,
- * unless an explicit sort is asked for.
- * Terms of three or more characters use the trigram index on search_text; shorter ones match
- * prefixes through the btree indexes, never a scan of the account.
- */
-export async function searchContacts(db: Queryable, accountId: number, query: SearchQuery): Promise<Contact[]> {
-  const prefix = `${escapeLike(query.term)}%`;
-  const conditions = [sql`c.account_id = ${accountId}`, searchMatch(query.term, query.digits)];
-  if (query.labels.length > 0) conditions.push(hasAnyLabel(query.labels));
-  const order = query.sort
-    ? orderBy(SORT_COLUMNS[query.sort.key], query.sort.direction)
-    : sql`${rank(query.term, prefix, query.digits)}, c.last_activity_at DESC NULLS LAST, c.id DESC`;
-  const rows = await db.query<ContactRow>(sql`
-    SELECT ${CONTACT_COLUMNS}
-    FROM contacts c
-    WHERE ${sql.join(conditions, " AND ")}
-    ORDER BY ${order}
-    LIMIT ${query.limit} OFFSET ${query.skip}`);
-  return rows.map(toContact);
-}
+// ---- Counting --------------------------------------------------------------------------------
 
 /** How many contacts a listing (labels) or search (term) would give in all. */
 export async function countContacts(
@@ -232,13 +197,4 @@ export async function countContacts(
     sql`SELECT count(*) AS n FROM contacts c WHERE ${sql.join(conditions, " AND ")}`,
   );
   return Number(row?.n ?? 0);
-}
-
-function rank(term: string, prefix: string, digits: string | null): Sql {
-  const phone = digits === null ? null : `+${digits}`;
-  return sql`CASE
-    WHEN lower(c.name) = ${term} OR c.email = ${term} OR lower(c.identifier) = ${term} OR c.phone_e164 = ${phone} THEN 0
-    WHEN lower(c.name) LIKE ${prefix} OR c.email LIKE ${prefix} OR lower(c.identifier) LIKE ${prefix}
-      OR c.phone_e164 LIKE ${phone === null ? null : `${escapeLike(phone)}%`} THEN 1
-    ELSE 2 END`;
 }

@@ -1,4 +1,5 @@
-import { countContacts, searchContacts as searchContactRows } from "../../store/contacts.js";
+import { searchContacts as searchContactRows } from "../../store/contact-search.js";
+import { countContacts } from "../../store/contacts.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { FieldErrors } from "../errors.js";

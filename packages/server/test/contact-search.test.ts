@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { phoneDigits } from "../src/core/contacts/normalize.js";
+import { searchTerm } from "../src/core/contacts/search.js";
+import { escapeLike, hasAnyLabel, searchMatch } from "../src/store/contact-queries.js";
+import { searchContacts } from "../src/store/contact-search.js";
+import type { Database } from "../src/store/database.js";
+import { sql } from "../src/store/sql.js";
+import { backend, newAccount, openTestDatabase } from "./harness.js";
+
+/**
+ * The ranked search runs one bounded query per rank. These tests hold it to the plain definition
+ * of the order (one ORDER BY over a rank expression, every match sorted), page by page, on data
+ * built to put many rows on each rank's edges: shared names and prefixes, missing emails, equal
+ * and missing activity times, labels.
+ */
+const FIRST = ["ana", "anabel", "jo", "john", "johnny", "maria", "mariana", "son", "sonia", "x%y"];
+const LAST = ["smith", "johnson", "anderson", "mason", "ng"];
+
+function reference(accountId: number, term: string, labels: string[]) {
+  const digits = phoneDigits(term);
+  const phone = digits === null ? null : `+${digits}`;
+  const prefix = `${escapeLike(term)}%`;
+  const phonePrefix = phone === null ? null : `${escapeLike(phone)}%`;
+  const conditions = [sql`c.account_id = ${accountId}`, searchMatch(term, digits)];
+  if (labels.length > 0) conditions.push(hasAnyLabel(labels));
+  return sql`SELECT c.id FROM contacts c WHERE ${sql.join(conditions, " AND ")}
+    ORDER BY CASE
+      WHEN lower(c.name) = ${term} OR c.email = ${term} OR lower(c.identifier) = ${term} OR c.phone_e164 = ${phone} THEN 0
+      WHEN lower(c.name) LIKE ${prefix} OR c.email LIKE ${prefix} OR lower(c.identifier) LIKE ${prefix}
+        OR c.phone_e164 LIKE ${phonePrefix} THEN 1
+      ELSE 2 END, c.last_activity_at DESC NULLS LAST, c.id DESC`;
+}
+
+describe(`ranked search on ${backend}`, () => {
+  let db: Database;
+  let accountId: number;
+  let otherAccountId: number;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    accountId = (await newAccount(db)).accountId;
+    otherAccountId = (await newAccount(db)).accountId;
+    const labelIds: number[] = [];
+    for (const name of ["vip", "lead"]) {
+      const [row] = await db.query<{ id: number }>(
+        sql`INSERT INTO labels (account_id, name) VALUES (${accountId}, ${name}) RETURNING id`,
+      );
+      labelIds.push((row as { id: number }).id);
+    }
+    let n = 0;
+    for (const first of FIRST) {
+      for (const last of LAST) {
+        for (const variant of [0, 1, 2]) {
+          n++;
+          const name = variant === 2 ? first : `${first} ${last}`;
+          const email = variant === 1 ? null : `${first}.${last}${variant}@example.com`;
+          const identifier = variant === 0 ? `${last}-${n}` : null;
+          const phone = n % 4 === 0 ? `+4420794${String(n).padStart(5, "0")}` : null;
+          // Few distinct times, some missing, so ties are broken by id.
+          const activity = n % 5 === 0 ? null : new Date(Date.UTC(2026, 0, 1 + (n % 7)));
+          const [row] = await db.query<{ id: number }>(sql`
+            INSERT INTO contacts (account_id, name, email, identifier, phone_e164, last_activity_at)
+            VALUES (${accountId}, ${name}, ${email}, ${identifier}, ${phone}, ${activity}) RETURNING id`);
+          const labelId = labelIds[n % 3];
+          if (labelId !== undefined) {
+            await db.execute(sql`INSERT INTO contact_labels (account_id, contact_id, label_id)
+              VALUES (${accountId}, ${(row as { id: number }).id}, ${labelId})`);
+          }
+        }
+      }
+    }
+    // Another account's exact matches must never show.
+    await db.execute(sql`INSERT INTO contacts (account_id, name, email) VALUES
+      (${otherAccountId}, 'jo', 'jo@example.com'), (${otherAccountId}, 'son', null)`);
+  });
+  afterAll(() => db.close());
+
+  const terms = ["jo", "john", "son", "ana", "mariana", "smith", "ng", "x%y", "%", "-1", "0794", "+44 20 7940", "zzz"];
+
+  it("orders every page exactly as one ORDER BY over all matches would", async () => {
+    for (const raw of terms) {
+      for (const labels of [[], ["vip"]]) {
+        const term = searchTerm(raw);
+        const expected = (await db.query<{ id: number }>(reference(accountId, term, labels))).map((r) => r.id);
+        for (const limit of [7, 50]) {
+          const pages: number[] = [];
+          for (let skip = 0; skip < expected.length + limit; skip += limit) {
+            const page = await searchContacts(db, accountId, { term, digits: phoneDigits(term), labels, limit, skip });
+            pages.push(...page.map((c) => c.id));
+          }
+          expect(pages, `${raw} ${labels} limit ${limit}`).toEqual(expected);
+        }
+      }
+    }
+  }, 120_000);
+
+  it("puts exact before prefix before substring matches", async () => {
+    const term = "son";
+    const found = await searchContacts(db, accountId, { term, digits: null, labels: [], limit: 200, skip: 0 });
+    const rank = (name: string) => (name === "son" ? 0 : name.startsWith("son") ? 1 : 2);
+    const ranks = found.map((c) => (c.email?.startsWith("son") ? Math.min(rank(c.name), 1) : rank(c.name)));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(ranks[0]).toBe(0);
+    expect(ranks).toContain(2);
+    expect(found.every((c) => c.accountId === accountId)).toBe(true);
+  });
+});

@@ -181,6 +181,7 @@ export type ActivityAction =
   | "contact.updated"
   | "contact.labels_changed"
   | "contact.merged"
+  | "contact.merged_into"
   | "comment.created"
   | "comment.updated"
   | "comment.deleted"

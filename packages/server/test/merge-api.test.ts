@@ -59,6 +59,7 @@ describe("merging contacts", () => {
     );
     expect(avatar.status).toBe(200);
     const mergeeHistory = (await snapshot(api, mergee)).history.data.length;
+    const baseHistory = (await snapshot(api, base)).history.data.length;
 
     const answer = await api("POST", "/v1/contacts/merge", { base_contact_id: base, mergee_contact_id: mergee });
     expect(answer.status).toBe(200);
@@ -89,10 +90,16 @@ describe("merging contacts", () => {
     expect(after.followers.data.map((f: any) => f.user.id).sort()).toEqual(
       [String(admin.userId), String(agent.userId)].sort(),
     );
-    // The mergee's history now lives on the base, with the merge itself on top.
+    // The agent followed only the mergee, before the merge: the merge concerns them.
+    await server.core.events.dispatchAll();
+    const told = (await fixture.agentApi("GET", "/v1/notifications?limit=100")).body.data;
+    expect(told.map((n: any) => [n.type, n.data.event_type])).toContainEqual(["contact_activity", "contact.merged"]);
+    // The mergee's history, closed by where it went, now lives on the base, with the merge itself on top.
     const history = after.history.data;
     expect(history[0]).toMatchObject({ action: "contact.merged", details: { mergee_contact_id: mergee } });
-    expect(history.length).toBeGreaterThanOrEqual(mergeeHistory + 2);
+    const closing = history.find((entry: any) => entry.action === "contact.merged_into");
+    expect(closing).toMatchObject({ details: { base_contact_id: base, base: { name: "Ana Base" } } });
+    expect(history).toHaveLength(baseHistory + mergeeHistory + 2);
 
     for (const path of [`/v1/contacts/${mergee}`, `/v1/contacts/${mergee}/comments`]) {
       const gone = await api("GET", path);

@@ -14,7 +14,8 @@ export interface MovedCounts {
 
 /**
  * Moves everything attached to `fromId` onto `intoId`. Labels and followers are unions: a link
- * the survivor already has is kept once.
+ * the survivor already has is kept once, and a moved link keeps when it was made (a follower of
+ * the mergee followed before the merge, and hears of it).
  */
 export async function moveLinkedRecords(
   db: Queryable,
@@ -27,8 +28,8 @@ export async function moveLinkedRecords(
       UPDATE ${sql.raw(table)} SET contact_id = ${intoId} WHERE account_id = ${accountId} AND contact_id = ${fromId}`);
   const union = async (table: string, column: string) => {
     const moved = await db.execute(sql`
-      INSERT INTO ${sql.raw(table)} (account_id, contact_id, ${sql.raw(column)})
-      SELECT account_id, ${intoId}, ${sql.raw(column)} FROM ${sql.raw(table)}
+      INSERT INTO ${sql.raw(table)} (account_id, contact_id, ${sql.raw(column)}, created_at)
+      SELECT account_id, ${intoId}, ${sql.raw(column)}, created_at FROM ${sql.raw(table)}
       WHERE account_id = ${accountId} AND contact_id = ${fromId}
       ON CONFLICT DO NOTHING`);
     await db.execute(sql`DELETE FROM ${sql.raw(table)} WHERE account_id = ${accountId} AND contact_id = ${fromId}`);

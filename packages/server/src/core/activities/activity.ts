@@ -15,6 +15,7 @@ export const CONTACT_ACTIONS = [
   "contact.updated",
   "contact.labels_changed",
   "contact.merged",
+  "contact.merged_into",
   "comment.created",
   "comment.updated",
   "comment.deleted",

@@ -7,7 +7,7 @@ import type { Actor } from "../actor.js";
 import { avatarBlobKey } from "../avatars/avatar.js";
 import type { CoreDeps } from "../deps.js";
 import { FieldErrors, ForbiddenError, NotFoundError } from "../errors.js";
-import { recordChanges } from "../events/record.js";
+import { recordChanges, recordHistory } from "../events/record.js";
 import { deleteBlobs } from "../files/blobs.js";
 import type { Attributes, Contact, ContactColumns } from "./contact.js";
 import { columnsOf } from "./prepare.js";
@@ -50,6 +50,7 @@ export async function mergeContacts(deps: CoreDeps, actor: Actor, input: MergeIn
     const result = await deps.db.transaction(async (tx) => {
       await checkMayMerge(tx, actor);
       const [base, mergee] = await lockBoth(tx, actor.accountId, input.baseId, input.mergeeId);
+      await closeMergeeHistory(tx, actor, mergee, base);
       const moved = await moveLinkedRecords(tx, actor.accountId, mergee.id, base.id);
       releasedAvatar = await settleAvatars(tx, actor.accountId, base.id, mergee.id);
       await deleteContact(tx, actor.accountId, mergee.id);
@@ -84,6 +85,22 @@ export async function mergeContacts(deps: CoreDeps, actor: Actor, input: MergeIn
     if (error instanceof DryRunDone) return error.result;
     throw error;
   }
+}
+
+/**
+ * The last entry of the mergee's own history: where it went. It moves to the base with the rest of
+ * that history (and is counted in `moved.activities`), so the base's timeline holds both sides.
+ * The `contact.merged` event on the base is the one webhooks and followers hear of.
+ */
+async function closeMergeeHistory(tx: Queryable, actor: Actor, mergee: Contact, base: Contact): Promise<void> {
+  await recordHistory(tx, actor.accountId, [
+    {
+      contactId: mergee.id,
+      action: "contact.merged_into",
+      actorId: actor.userId,
+      details: { base_contact_id: String(base.id), base: { name: base.name, email: base.email } },
+    },
+  ]);
 }
 
 async function checkMayMerge(tx: Queryable, actor: Actor): Promise<void> {

@@ -13,6 +13,11 @@ export async function recordChanges(tx: Queryable, accountId: number, changes: N
   await insertEvents(tx, accountId, changes.map(eventOf));
 }
 
+/** History entries with no event, for what webhooks and followers hear of through another event. */
+export async function recordHistory(tx: Queryable, accountId: number, entries: NewActivity[]): Promise<void> {
+  await insertActivities(tx, accountId, entries);
+}
+
 /** Events with no history entry, for subjects that are gone (a deleted contact has no history). */
 export async function recordEvents(tx: Queryable, accountId: number, events: NewEvent[]): Promise<void> {
   await insertEvents(tx, accountId, events);

@@ -57,6 +57,8 @@ export async function startBackgroundWork(
   tick();
   return {
     async settled() {
+      // Run every kind once more: work committed before this call may not have woken it yet.
+      tick();
       for (const flight of loops) await flight.idle();
       await sender?.idle();
     },

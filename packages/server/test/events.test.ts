@@ -14,6 +14,7 @@ import {
   type TestServer,
   useServer,
 } from "./harness.js";
+import { IMAGES, upload } from "./upload-helpers.js";
 
 describe("the event outbox", () => {
   const fixture = useServer();
@@ -41,6 +42,15 @@ describe("the event outbox", () => {
     await api("POST", `/v1/contacts/${contact.id}/comments`, {
       text: `for [@Agent](mention://user/${agent.userId}/Agent)`,
     });
+    const file = await upload(`${server.url}/v1/contacts/${contact.id}/files`, basicAuth(admin), { data: "notes" });
+    expect(file.status).toBe(201);
+    const avatar = await upload(
+      `${server.url}/v1/contacts/${contact.id}/avatar`,
+      basicAuth(admin),
+      { data: IMAGES["image/png"], contentType: "image/png", filename: "a.png" },
+      { method: "PUT" },
+    );
+    expect(avatar.status).toBe(200);
     await api("DELETE", `/v1/contacts/${contact.id}`);
 
     const all = await eventsOf(contact.id);
@@ -60,6 +70,8 @@ describe("the event outbox", () => {
       "conversation.assigned",
       "comment.created",
       "comment.mentioned",
+      "file.added",
+      "avatar.changed",
       "contact.deleted",
     ]);
     expect(events.every((e) => e.actor_id === admin.userId && e.account_id === admin.accountId)).toBe(true);
@@ -69,7 +81,8 @@ describe("the event outbox", () => {
       data: { from: "open", to: "pending" },
     });
     expect(events[7]?.data).toMatchObject({ user_ids: [String(agent.userId)] });
-    expect(events[8]?.data).toMatchObject({ name: "Evented", email: "evented@example.com" });
+    expect(events[8]?.data).toMatchObject({ file_id: file.body.id });
+    expect(events[10]?.data).toMatchObject({ name: "Evented", email: "evented@example.com" });
     const ids = all.map((e) => e.id);
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
   });

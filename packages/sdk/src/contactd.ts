@@ -1,6 +1,7 @@
 import { APIClient } from "./client.js";
 import { Contacts } from "./resources/contacts.js";
 import { Conversations } from "./resources/conversations.js";
+import { Exports } from "./resources/exports.js";
 import { Imports } from "./resources/imports.js";
 import { Inboxes } from "./resources/inboxes.js";
 import { Labels } from "./resources/labels.js";
@@ -27,6 +28,8 @@ export class Contactd {
   readonly webhooks: Webhooks;
   /** CSV imports of contacts: `await client.imports.wait((await client.imports.create(file)).id)`. */
   readonly imports: Imports;
+  /** CSV exports written in the background: `client.exports.create({ columns: [...] })`, then `wait` and `downloadCsv`. */
+  readonly exports: Exports;
   readonly #client: APIClient;
 
   constructor(options: ClientOptions) {
@@ -34,6 +37,7 @@ export class Contactd {
     this.notifications = new Notifications(this.#client);
     this.webhooks = new Webhooks(this.#client);
     this.imports = new Imports(this.#client);
+    this.exports = new Exports(this.#client);
     this.contacts = new Contacts(this.#client, this.notifications);
     this.labels = new Labels(this.#client);
     this.inboxes = new Inboxes(this.#client);

@@ -114,3 +114,26 @@ describe("client.imports", () => {
     expect((await own.imports.list()).data.map((i) => i.id)).toEqual([queued.id]);
   });
 });
+
+describe("client.exports", () => {
+  it("writes the export in the background, with the bytes of the streamed export", async () => {
+    const team = await newAccount(server.db);
+    const own = new Contactd({ baseUrl: server.url, token: team.token });
+    await own.contacts.create({ name: "Queued, Export", email: "queued@example.com", labels: ["vip"] });
+    await own.contacts.create({ name: "Left out" });
+    const choices = { columns: ["name", "email", "labels"], labels: ["vip"], bom: true };
+    const queued = await own.exports.create(choices);
+    expect(queued).toMatchObject({ object_name: "export", status: "queued", download_path: null });
+    await expect(own.exports.downloadCsv(queued.id)).rejects.toMatchObject({ status: 409 });
+    await expect(own.exports.create({ columns: ["nope"] })).rejects.toBeInstanceOf(UnprocessableEntityError);
+
+    await server.core.exports.runDue({ accountId: team.accountId });
+    const done = await own.exports.wait(queued.id, { intervalMs: 50, timeoutMs: 10_000 });
+    expect(done).toMatchObject({ status: "succeeded", download_path: `/v1/exports/${queued.id}/download` });
+    const csv = await own.exports.downloadCsv(queued.id);
+    expect(csv).toBe(await own.contacts.exportCsv(choices));
+    expect(csv).toBe('\ufeffname,email,labels\r\n"Queued, Export",queued@example.com,vip\r\n');
+    expect(await new Response(await own.exports.downloadStream(queued.id)).text()).toBe(csv.slice(1));
+    expect((await own.exports.list()).data.map((e) => e.id)).toEqual([queued.id]);
+  });
+});

@@ -4,6 +4,7 @@ import type { PageParams } from "../linked-types.js";
 import type { PagePromise } from "../pagination.js";
 import type { ID, RequestOptions } from "../types.js";
 import { idPath } from "./ids.js";
+import { type WaitParams, waitForJob } from "./jobs.js";
 import { skipPaged } from "./paged.js";
 
 /** A CSV import: a background job with exact counts; every row ends in exactly one of them. */
@@ -39,8 +40,6 @@ export interface ImportCreateParams {
   match?: Array<"identifier" | "email" | "phone">;
 }
 
-const FINISHED = new Set(["succeeded", "failed"]);
-
 /** Contact imports from CSV files (the seed's "file import" upload). */
 export class Imports {
   constructor(private readonly client: APIClient) {}
@@ -75,13 +74,7 @@ export class Imports {
   }
 
   /** Polls until the import has succeeded or failed, and returns it. */
-  async wait(id: ID, params: { intervalMs?: number; timeoutMs?: number } = {}): Promise<ContactImport> {
-    const deadline = Date.now() + (params.timeoutMs ?? 10 * 60_000);
-    for (;;) {
-      const current = await this.get(id);
-      if (FINISHED.has(current.status)) return current;
-      if (Date.now() > deadline) throw new ContactdError(`Import ${id} did not finish in time (${current.status})`);
-      await new Promise((resolve) => setTimeout(resolve, params.intervalMs ?? 500));
-    }
+  wait(id: ID, params: WaitParams = {}): Promise<ContactImport> {
+    return waitForJob("Import", id, (jobId) => this.get(jobId), params);
   }
 }

@@ -8,8 +8,8 @@ import { sql } from "../src/store/sql.js";
 import { backend, newAccount, openTestDatabase } from "./harness.js";
 
 /**
- * The ranked search runs one bounded query per rank. These tests hold it to the plain definition
- * of the order (one ORDER BY over a rank expression, every match sorted), page by page, on data
+ * The ranked search runs one bounded query per group of matches. These tests hold it to the plain
+ * definition of the order (one ORDER BY over a rank expression, every match sorted), page by page, on data
  * built to put many rows on each rank's edges: shared names and prefixes, missing emails, equal
  * and missing activity times, labels.
  */
@@ -23,12 +23,19 @@ function reference(accountId: number, term: string, labels: string[]) {
   const phonePrefix = phone === null ? null : `${escapeLike(phone)}%`;
   const conditions = [sql`c.account_id = ${accountId}`, searchMatch(term, digits)];
   if (labels.length > 0) conditions.push(hasAnyLabel(labels));
-  return sql`SELECT c.id FROM contacts c WHERE ${sql.join(conditions, " AND ")}
-    ORDER BY CASE
-      WHEN lower(c.name) = ${term} OR c.email = ${term} OR lower(c.identifier) = ${term} OR c.phone_e164 = ${phone} THEN 0
-      WHEN lower(c.name) LIKE ${prefix} OR c.email LIKE ${prefix} OR lower(c.identifier) LIKE ${prefix}
-        OR c.phone_e164 LIKE ${phonePrefix} THEN 1
-      ELSE 2 END, c.last_activity_at DESC NULLS LAST, c.id DESC`;
+  return sql`SELECT id FROM (
+      SELECT c.id, c.last_activity_at, c.name, c.email, c.identifier, c.phone_e164, CASE
+        WHEN lower(c.name) = ${term} OR c.email = ${term} OR lower(c.identifier) = ${term} OR c.phone_e164 = ${phone} THEN 0
+        WHEN lower(c.name) LIKE ${prefix} THEN 1
+        WHEN c.email LIKE ${prefix} THEN 2
+        WHEN lower(c.identifier) LIKE ${prefix} THEN 3
+        WHEN c.phone_e164 LIKE ${phonePrefix} THEN 4
+        ELSE 5 END AS rank
+      FROM contacts c WHERE ${sql.join(conditions, " AND ")}) m
+    ORDER BY rank,
+      CASE rank WHEN 1 THEN lower(name) WHEN 2 THEN email WHEN 3 THEN lower(identifier) WHEN 4 THEN phone_e164 END,
+      CASE WHEN rank IN (0, 5) THEN last_activity_at END DESC NULLS LAST,
+      CASE WHEN rank IN (0, 5) THEN -id ELSE id END`;
 }
 
 describe(`ranked search on ${backend}`, () => {
@@ -94,14 +101,17 @@ describe(`ranked search on ${backend}`, () => {
     }
   }, 120_000);
 
-  it("puts exact before prefix before substring matches", async () => {
-    const term = "son";
-    const found = await searchContacts(db, accountId, { term, digits: null, labels: [], limit: 200, skip: 0 });
-    const rank = (name: string) => (name === "son" ? 0 : name.startsWith("son") ? 1 : 2);
-    const ranks = found.map((c) => (c.email?.startsWith("son") ? Math.min(rank(c.name), 1) : rank(c.name)));
+  it("puts exact matches first, then prefix matches by name, then other substrings by recent activity", async () => {
+    const found = await searchContacts(db, accountId, { term: "son", digits: null, labels: [], limit: 200, skip: 0 });
+    const rank = (c: { name: string; email: string | null }) =>
+      c.name === "son" ? 0 : c.name.startsWith("son") ? 1 : c.email?.startsWith("son") ? 2 : 3;
+    const ranks = found.map(rank);
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
-    expect(ranks[0]).toBe(0);
-    expect(ranks).toContain(2);
+    expect(new Set(ranks)).toEqual(new Set([0, 1, 3]));
+    const byName = found.filter((c) => rank(c) === 1).map((c) => c.name.toLowerCase());
+    expect(byName).toEqual([...byName].sort());
+    const substrings = found.filter((c) => rank(c) === 3).map((c) => c.lastActivityAt?.getTime() ?? 0);
+    expect(substrings).toEqual([...substrings].sort((a, b) => b - a));
     expect(found.every((c) => c.accountId === accountId)).toBe(true);
   });
 });

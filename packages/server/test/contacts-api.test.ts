@@ -355,8 +355,8 @@ describe("native contact search", () => {
 
   it("uses prefixes for terms under three characters", async () => {
     expect(await search("jo")).toEqual([ids.jo]);
-    // Both are prefix matches, so the more recent comes first.
-    expect(await search("ma")).toEqual([ids.mariana, ids.maria]);
+    // Both are prefix matches of the name, so they come in the order of the name.
+    expect(await search("ma")).toEqual([ids.maria, ids.mariana]);
   });
 
   it("pages search results and requires a term", async () => {

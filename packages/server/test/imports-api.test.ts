@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "../src/store/sql.js";
 import { basicAuth, type Credentials, httpClient, newAccount, type TestServer, useServer } from "./harness.js";
-import { upload } from "./upload-helpers.js";
+import { filesUnder, upload } from "./upload-helpers.js";
 
 let server: TestServer;
 let admin: Credentials;
@@ -64,6 +64,14 @@ async function contactBy(email: string) {
 function expectAccounted(job: any): void {
   expect(job.created + job.updated + job.skipped + job.failed).toBe(job.total_rows);
   expect(job.processed_rows).toBe(job.total_rows);
+}
+
+/** The import's blob key (to check its bytes are gone once it ends). */
+async function blobKeyOf(accountId: number, id: string): Promise<string> {
+  const [row] = await server.db.query<{ blob_key: string }>(
+    sql`SELECT blob_key FROM imports WHERE account_id = ${accountId} AND id = ${Number(id)}`,
+  );
+  return row?.blob_key as string;
 }
 
 /** A fresh account, so counts are not disturbed by other tests. */
@@ -149,7 +157,8 @@ describe("imports: the happy path", () => {
       "3,failed,invalid_email,email: is not a valid email address,Bad Email,not-an-email,,",
       "5,skipped,duplicate_in_file,Same email as row 2,One Again,ONE@example.com,,",
       expect.stringMatching(/^6,failed,(invalid_phone_number|missing_country_code),phone_number: .*,Bad Phone,,12,$/),
-      "7,skipped,duplicate_in_file,Same phone_number as row 4,Two By Phone,,+1 415 555 0199,",
+      // Not E.164, so a spreadsheet would read it as a formula: escaped as exports escape it.
+      "7,skipped,duplicate_in_file,Same phone_number as row 4,Two By Phone,,'+1 415 555 0199,",
       "9,skipped,no_data,Row has no values in the imported columns,,,,",
     ]);
     expect(await contactCount(credentials.accountId)).toBe(3);
@@ -218,11 +227,41 @@ describe("imports: files that cannot be imported", () => {
     expect(job).toMatchObject({ status: "failed", created: 0, updated: 0, error: { code } });
     if (message) expect(job.error.message).toMatch(message);
     expect(await contactCount(credentials.accountId)).toBe(0);
-    return job;
+    // A finished import keeps only its report: the uploaded bytes are removed.
+    expect(await server.blobs.read(await blobKeyOf(credentials.accountId, job.id))).toBeNull();
+    return { ...job, credentials };
   }
 
   it("an unterminated quote fails as malformed_csv naming the row", async () => {
     await expectFailed('name,email\nOk,ok@example.com\n"Open,open@example.com\n', "malformed_csv", /Row 3/);
+  });
+
+  it("text after a closing quote fails as malformed_csv naming the row and column, writing nothing", async () => {
+    const csv = 'name,email\nOk,ok@example.com\nBad,"abc"@example.com\nLater,later@example.com\n';
+    const job = await expectFailed(csv, "malformed_csv");
+    expect(job.error.message).toBe(
+      "Row 3, column 2 has text after the closing quote of a quoted field (a quote inside a quoted field must be doubled)",
+    );
+    // The file is refused whole: not even the good row before it is written or reported.
+    expect(job).toMatchObject({ total_rows: 0, processed_rows: 0, skipped: 0, failed: 0 });
+    expect((await failedRows(job.id, job.credentials)).text).toBe("row,result,reason,message\r\n");
+  });
+
+  it("a quote left open mid-file runs to the end of the file and fails as malformed_csv, writing nothing", async () => {
+    const csv =
+      'name,email\nOk,ok@example.com\n"Open,open@example.com\nLater,later@example.com\nLast,last@example.com\n';
+    const job = await expectFailed(csv, "malformed_csv");
+    expect(job.error.message).toBe("Row 3 opens a quoted field that is never closed");
+    expect(job).toMatchObject({ total_rows: 0, processed_rows: 0 });
+  });
+
+  it("a quote left open mid-file fails at the record size limit, writing nothing", async () => {
+    const rows = Array.from({ length: 50_000 }, (_, i) => `Person ${i},p${i}@example.com`);
+    const csv = `name,email\nOk,ok@example.com\n"Open,open@example.com\n${rows.join("\n")}\n`;
+    expect(csv.length).toBeGreaterThan(1024 * 1024);
+    const job = await expectFailed(csv, "malformed_csv");
+    expect(job.error.message).toBe("Row 3 is longer than 1048576 characters (is a quote left open?)");
+    expect(job).toMatchObject({ total_rows: 0, processed_rows: 0 });
   });
 
   it("invalid UTF-8 fails as invalid_encoding naming the row", async () => {
@@ -248,9 +287,20 @@ describe("imports: files that cannot be imported", () => {
   });
 
   it("an empty file is refused at upload with 422 empty_file, keeping nothing", async () => {
-    const res = await startImport("");
+    const { credentials, client } = await freshAccount();
+    const filesBefore = await filesUnder(server.blobs.root);
+    const res = await startImport("", {}, credentials);
     expect(res.status).toBe(422);
-    expect(JSON.stringify(res.body)).toContain("empty_file");
+    expect(res.body.error.details).toEqual([
+      { field: "file", code: "empty_file", message: "is empty: send a CSV file with a header row" },
+    ]);
+    expect((await client("GET", "/v1/imports")).body.data).toEqual([]);
+    const [jobs] = await server.db.query<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM imports WHERE account_id = ${credentials.accountId}`,
+    );
+    expect(jobs?.n).toBe(0);
+    expect(await filesUnder(server.blobs.root)).toEqual(filesBefore);
+    expect(await contactCount(credentials.accountId)).toBe(0);
   });
 
   it("bad options are refused with 422", async () => {
@@ -292,6 +342,42 @@ describe("imports: resuming after a crash", () => {
     expect((await failedRows(job.id, credentials)).text).toContain("22,skipped,duplicate_in_file,Same email as row 5");
   });
 
+  it("gives up an import whose worker keeps dying, keeping what its committed batches wrote", async () => {
+    const { credentials, client } = await freshAccount();
+    const rows = Array.from({ length: 25 }, (_, i) => `Person ${i},p${i}@example.com`);
+    const started = await startImport(`name,email\n${rows.join("\n")}\n`, {}, credentials);
+    const id = started.body.id;
+    const crashAfterOneBatch = () =>
+      server.core.imports.runDue({ accountId: credentials.accountId, batchRows: 10, stopAfterBatches: 1 });
+    const leaseRunsOut = (attempts: number) =>
+      server.db.execute(sql`
+        UPDATE imports SET attempts = ${attempts}, locked_until = now() - interval '1 second'
+        WHERE account_id = ${credentials.accountId} AND id = ${Number(id)}`);
+    await crashAfterOneBatch();
+    // As if three more workers had claimed it and died: the fifth claim is still run.
+    await leaseRunsOut(4);
+    await crashAfterOneBatch();
+    expect((await client("GET", `/v1/imports/${id}`)).body).toMatchObject({ status: "running", created: 20 });
+    await leaseRunsOut(5);
+    expect(await server.core.imports.runDue({ accountId: credentials.accountId, batchRows: 10 })).toBe(1);
+    const job = (await client("GET", `/v1/imports/${id}`)).body;
+    expect(job).toMatchObject({
+      status: "failed",
+      error: { code: "too_many_attempts", message: "Gave up after 5 attempts to run this import" },
+      total_rows: 25,
+      processed_rows: 20,
+      created: 20,
+    });
+    expect(job.finished_at).not.toBeNull();
+    expect(await contactCount(credentials.accountId)).toBe(20);
+    expect(await server.blobs.read(await blobKeyOf(credentials.accountId, id))).toBeNull();
+    expect(await server.core.imports.runDue({ accountId: credentials.accountId })).toBe(0);
+    const [finished] = await server.db.query<{ data: Record<string, unknown> }>(
+      sql`SELECT data FROM events WHERE account_id = ${credentials.accountId} AND type = 'import.finished'`,
+    );
+    expect(finished?.data).toMatchObject({ status: "failed", error: { code: "too_many_attempts" }, created: 20 });
+  });
+
   it("streams a large file through in batches", async () => {
     const { credentials } = await freshAccount();
     const n = 3000;
@@ -331,6 +417,185 @@ describe("imports: duplicates across batches", () => {
   });
 });
 
+describe("imports: matching existing contacts", () => {
+  async function existing(client: ReturnType<typeof httpClient>, body: Record<string, unknown>): Promise<string> {
+    const res = await client("POST", "/v1/contacts", body);
+    expect(res.status).toBe(201);
+    return res.body.id;
+  }
+
+  it("matches by identifier, then email, then phone, and fails rows whose keys disagree", async () => {
+    const { credentials, client } = await freshAccount();
+    const a = await existing(client, { name: "A", identifier: "crm-a", email: "a@example.com" });
+    const b = await existing(client, { name: "B", email: "b@example.com" });
+    const m = await existing(client, { name: "M", identifier: "crm-m", email: "m@example.com" });
+    const p = await existing(client, { name: "P", email: "p-old@example.com", phone_number: "+14155550101" });
+    const q = await existing(client, { name: "Q", phone_number: "+14155550102" });
+    const csv = [
+      "identifier,email,phone,name",
+      "crm-a,b@example.com,,Two Contacts", // row 2
+      "crm-new,m@example.com,,Other Identifier", // row 3
+      ",p-new@example.com,+1 (415) 555-0101,Phone Match", // row 4: a new email, a known phone
+      "crm-a,a@example.com,,A Renamed", // row 5
+      ",b@example.com,+1 415.555.0102,Email And Phone", // row 6
+    ].join("\n");
+    const job = await runImport(`${csv}\n`, {}, credentials);
+    expect(job).toMatchObject({ status: "succeeded", total_rows: 5, created: 0, updated: 2, skipped: 0, failed: 3 });
+    expectAccounted(job);
+    const lines = (await failedRows(job.id, credentials)).text.trim().split("\r\n");
+    expect(lines.slice(1)).toEqual([
+      `2,failed,ambiguous_match,identifier matches contact ${a} but email matches contact ${b},crm-a,b@example.com,,Two Contacts`,
+      `3,failed,identifier_mismatch,"The email belongs to contact ${m}, which has a different identifier",crm-new,m@example.com,,Other Identifier`,
+      `6,failed,ambiguous_match,email matches contact ${b} but phone_number matches contact ${q},,b@example.com,'+1 415.555.0102,Email And Phone`,
+    ]);
+    // Matched by its phone in another format; the new email is written to it, not made a new contact.
+    expect((await client("GET", `/v1/contacts/${p}`)).body).toMatchObject({
+      name: "Phone Match",
+      email: "p-new@example.com",
+      phone_number: "+14155550101",
+    });
+    expect((await client("GET", `/v1/contacts/${a}`)).body.name).toBe("A Renamed");
+    expect((await client("GET", `/v1/contacts/${b}`)).body.name).toBe("B");
+    expect((await client("GET", `/v1/contacts/${m}`)).body).toMatchObject({ name: "M", identifier: "crm-m" });
+    expect(await contactCount(credentials.accountId)).toBe(5);
+  });
+
+  it("matches only by the keys of the match option, in its order", async () => {
+    const { credentials, client } = await freshAccount();
+    const a = await existing(client, { name: "A", identifier: "crm-a" });
+    const b = await existing(client, { name: "B", email: "b@example.com" });
+    const emailFirst = await runImport(
+      "identifier,email,name\ncrm-a,b@example.com,Two Contacts\ncrm-a,,A By Identifier\n",
+      { match: "email,identifier" },
+      credentials,
+    );
+    expect(emailFirst).toMatchObject({ match: ["email", "identifier"], updated: 1, failed: 1 });
+    expectAccounted(emailFirst);
+    expect((await failedRows(emailFirst.id, credentials)).text).toContain(
+      `2,failed,ambiguous_match,email matches contact ${b} but identifier matches contact ${a},`,
+    );
+    // Not matched by email, the row would be a new contact holding b's email.
+    const identifierOnly = await runImport(
+      "identifier,email,name\n,b@example.com,Not Matched\ncrm-a,,A Again\n",
+      { match: "identifier" },
+      credentials,
+    );
+    expect(identifierOnly).toMatchObject({ match: ["identifier"], created: 0, updated: 1, failed: 1 });
+    expectAccounted(identifierOnly);
+    expect((await failedRows(identifierOnly.id, credentials)).text).toContain(
+      `2,failed,conflict,Another contact (${b}) already has this email,,b@example.com,Not Matched`,
+    );
+    expect((await client("GET", `/v1/contacts/${a}`)).body.name).toBe("A Again");
+    expect((await client("GET", `/v1/contacts/${b}`)).body.name).toBe("B");
+    expect(await contactCount(credentials.accountId)).toBe(2);
+  });
+});
+
+describe("imports: a file exported by GET /v1/contacts/export.csv", () => {
+  async function exportCsv(client: ReturnType<typeof httpClient>, query = ""): Promise<string> {
+    const res = await client("GET", `/v1/contacts/export.csv${query}`);
+    expect(res.status).toBe(200);
+    return res.body;
+  }
+
+  it("imports back as updates that change nothing", async () => {
+    const { credentials, client } = await freshAccount();
+    const people = [
+      {
+        name: "Ada Lovelace",
+        email: "ada@example.com",
+        phone_number: "+442079460018",
+        identifier: "crm-1",
+        labels: ["vip", "founders"],
+        custom_attributes: { tier: "gold" },
+      },
+      { name: "Doe, John", email: "john@example.com", labels: ["b2b"], custom_attributes: { tier: 'say "hi"' } },
+      { name: "Phone Only", phone_number: "+14155550101" },
+      { name: "Zoë Ünïcode", identifier: "crm-2", labels: ["vip"] },
+    ];
+    for (const person of people) expect((await client("POST", "/v1/contacts", person)).status).toBe(201);
+    const before = await exportCsv(client);
+    expect(before.split("\r\n")[0]).toBe(
+      "id,name,email,phone_number,identifier,labels,created_at,updated_at,last_activity_at,blocked",
+    );
+    const job = await runImport(before, {}, credentials);
+    expect(job).toMatchObject({ status: "succeeded", total_rows: 4, created: 0, updated: 4, skipped: 0, failed: 0 });
+    expect(await contactCount(credentials.accountId)).toBe(4);
+    // Nothing was written: the same file (updated_at included) comes out again.
+    expect(await exportCsv(client)).toBe(before);
+
+    const withAttributes = await exportCsv(
+      client,
+      "?columns=identifier,email,phone_number,name,custom_attributes.tier",
+    );
+    const again = await runImport(withAttributes, {}, credentials);
+    expect(again).toMatchObject({ status: "succeeded", total_rows: 4, created: 0, updated: 4, failed: 0 });
+    expect(await exportCsv(client)).toBe(before);
+  });
+});
+
+describe("imports: the failed-rows file", () => {
+  it("escapes cells a spreadsheet would run as formulas, as exports do", async () => {
+    const { credentials } = await freshAccount();
+    const csv = [
+      "name,email,company,city,country,phone",
+      '"=HYPERLINK(""http://evil.example"")",not-an-email,+1-1,-2-3,@SUM(A1),+14155550101',
+    ].join("\n");
+    const job = await runImport(`${csv}\n`, {}, credentials);
+    expect(job).toMatchObject({ status: "succeeded", failed: 1 });
+    const lines = (await failedRows(job.id, credentials)).text.split("\r\n");
+    expect(lines[1]).toBe(
+      `2,failed,invalid_email,email: is not a valid email address,"'=HYPERLINK(""http://evil.example"")",not-an-email,'+1-1,'-2-3,'@SUM(A1),+14155550101`,
+    );
+  });
+});
+
+describe("imports: a key taken while the import runs", () => {
+  it("redoes the batch row by row, failing only the row whose key was taken", async () => {
+    const { credentials, client } = await freshAccount();
+    const other = (await client("POST", "/v1/contacts", { name: "Other", email: "other@example.com" })).body.id;
+    const renamed = (await client("POST", "/v1/contacts", { name: "R", email: "r@example.com" })).body.id;
+    // Plays another writer that gives contact "Other" the racer's email after the import looked the
+    // email up and just before it inserts the racer: the insert then breaks contacts_email_key. The
+    // write is undone with the import's savepoint, so it happens again on the row's own retry.
+    const name = `import_race_${credentials.accountId}`;
+    await server.db.exec(`
+      CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.account_id = ${credentials.accountId} AND NEW.email = 'racer@example.com' THEN
+          UPDATE contacts SET email = NEW.email WHERE account_id = NEW.account_id AND id = ${Number(other)};
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER ${name} BEFORE INSERT ON contacts FOR EACH ROW EXECUTE FUNCTION ${name}();`);
+    let job: any;
+    try {
+      const csv =
+        "name,email\nNew One,new1@example.com\nRacer,racer@example.com\nR Renamed,r@example.com\nNew Two,new2@example.com\n";
+      job = await runImport(csv, {}, credentials);
+      expect(job).toMatchObject({ status: "succeeded", total_rows: 4, created: 2, updated: 1, skipped: 0, failed: 1 });
+      expectAccounted(job);
+      expect((await failedRows(job.id, credentials)).text.split("\r\n")[1]).toBe(
+        "3,failed,conflict,Another contact took this email while the import ran,Racer,racer@example.com",
+      );
+    } finally {
+      await server.db.exec(`DROP TRIGGER ${name} ON contacts; DROP FUNCTION ${name}();`);
+    }
+    expect(await contactCount(credentials.accountId)).toBe(4);
+    expect((await client("GET", `/v1/contacts/${other}`)).body.email).toBe("other@example.com");
+    expect((await client("GET", `/v1/contacts/${renamed}`)).body.name).toBe("R Renamed");
+    // The batch's first try was rolled back whole: each contact has its history entry once.
+    const history = await server.db.query<{ action: string; n: number }>(sql`
+      SELECT action, count(*)::int AS n FROM activities
+      WHERE account_id = ${credentials.accountId} AND details->>'import_id' = ${String(job.id)}
+      GROUP BY action ORDER BY action`);
+    expect(history).toEqual([
+      { action: "contact.created", n: 2 },
+      { action: "contact.updated", n: 1 },
+    ]);
+  });
+});
+
 describe("imports: tenancy", () => {
   it("another account cannot see an import or its failed rows", async () => {
     const job = await runImport("name,email\nMine,mine@example.com\nbad,bad\n");
@@ -354,9 +619,17 @@ describe("imports: size limit", () => {
       contentType: "text/csv",
     });
     expect(res.status).toBe(413);
+    expect(res.body.error).toMatchObject({ code: "payload_too_large", message: "file: must be at most 1024 bytes" });
     const [row] = await small.server.db.query<{ n: number }>(
       sql`SELECT count(*)::int AS n FROM imports WHERE account_id = ${small.admin.accountId}`,
     );
     expect(row?.n).toBe(0);
+    expect((await small.api("GET", "/v1/imports")).body.data).toEqual([]);
+    // Neither the bytes received before the limit (staged) nor a committed file stays on disk.
+    expect(await filesUnder(small.server.blobs.root)).toEqual([]);
+    const [contacts] = await small.server.db.query<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM contacts WHERE account_id = ${small.admin.accountId}`,
+    );
+    expect(contacts?.n).toBe(0);
   });
 });

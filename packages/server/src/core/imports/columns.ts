@@ -24,7 +24,9 @@ const ALIASES: Record<string, Target> = {
   telephone: { kind: "phone" },
   identifier: { kind: "identifier" },
   externalid: { kind: "identifier" },
-  id: { kind: "identifier" },
+  // No `id`: in contactd's own files (GET /v1/contacts/export.csv) that is the contact's id, not its
+  // identifier. Read as one, it clashed with the export's identifier column (duplicate_column) and,
+  // in a file without that column, wrote contact ids into identifiers. It is an unknown column now.
   company: { kind: "additional", key: "company_name" },
   companyname: { kind: "additional", key: "company_name" },
   city: { kind: "additional", key: "city" },

@@ -36,7 +36,8 @@ enum State {
 /**
  * A streaming RFC 4180 parser: text goes in piece by piece, finished records come out. Quoted
  * fields may hold commas, doubled quotes and line breaks; records end with CRLF, LF or CR. It is
- * lenient where nothing can be lost (a quote in the middle of an unquoted field is text).
+ * lenient where nothing can be lost (a quote in the middle of an unquoted field is text), strict
+ * where a guess could change a value (text after a closing quote is malformed_csv).
  */
 export class CsvParser {
   /** The number of the record being read. */
@@ -87,6 +88,15 @@ export class CsvParser {
         i++;
         continue;
       }
+      if (this.state === State.QuoteInQuoted && c !== COMMA && c !== CR && c !== LF) {
+        // `"abc"def`: the quote was most likely meant as text, so neither reading of the field is safe.
+        const column = this.cells.length + 1;
+        throw new CsvError(
+          "malformed_csv",
+          this.row,
+          `Row ${this.row}, column ${column} has text after the closing quote of a quoted field (a quote inside a quoted field must be doubled)`,
+        );
+      }
       if (c === COMMA || c === CR || c === LF) {
         this.cells.push(this.field);
         this.field = "";
@@ -101,7 +111,7 @@ export class CsvParser {
         i++;
         continue;
       }
-      // Unquoted text (or text after a closing quote): take everything up to the next delimiter.
+      // Unquoted text: take everything up to the next delimiter.
       this.state = State.Unquoted;
       let j = i + 1;
       while (j < n) {

@@ -4,6 +4,7 @@ import type { Actor } from "../actor.js";
 import { checkLimit } from "../contacts/list.js";
 import type { CoreDeps } from "../deps.js";
 import { NotFoundError } from "../errors.js";
+import { csvRow } from "../exports/csv.js";
 import { type ContactImport, toImport } from "./import.js";
 
 const REPORT_PAGE = 1000;
@@ -27,7 +28,8 @@ export async function listAccountImports(
 
 /**
  * The rows an import skipped or failed, as CSV: row number, result, reason code and message, then
- * the row's original cells under the file's own header. Read from the database page by page.
+ * the row's original cells under the file's own header. Read from the database page by page, and
+ * written as exports are (csvRow), so a cell a spreadsheet would run as a formula comes back as text.
  */
 export async function failedRowsCsv(
   deps: CoreDeps,
@@ -38,27 +40,14 @@ export async function failedRowsCsv(
   if (!row) throw new NotFoundError("import");
   const header = row.header ?? [];
   async function* lines() {
-    yield csvLine(["row", "result", "reason", "message", ...header]);
+    yield csvRow(["row", "result", "reason", "message", ...header]);
     let after = 0;
     for (;;) {
       const page = await importRowsAfter(deps.db, actor.accountId, id, after, REPORT_PAGE);
-      for (const entry of page)
-        yield csvLine([String(entry.row), entry.result, entry.reason, entry.message, ...entry.cells]);
+      for (const entry of page) yield csvRow([entry.row, entry.result, entry.reason, entry.message, ...entry.cells]);
       if (page.length < REPORT_PAGE) return;
       after = (page[page.length - 1] as { row: number }).row;
     }
   }
   return { job: toImport(row), stream: Readable.from(lines()) };
-}
-
-// A spreadsheet runs a cell starting with these as a formula; phone-like text (+1 555…) is left alone.
-const FORMULA = /^[=@\t\r]|^[+-](?![\d\s().-]*$)/;
-
-function csvLine(cells: string[]): string {
-  return `${cells
-    .map((cell) => {
-      const text = FORMULA.test(cell) ? `'${cell}` : cell;
-      return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-    })
-    .join(",")}\r\n`;
 }

@@ -11,6 +11,8 @@ export interface Received {
   payload: { id: string; type: string; subject: { contact_id: string | null }; data: Record<string, any> };
   /** What the receiver answered: a status, or "hang" (never answered). */
   answer: number | "hang";
+  /** When the sender gave up on a request left hanging and closed it (its timeout); null while open. */
+  closedAt: number | null;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface Received {
  * with the same webhook-id came before it.
  */
 export async function startReceiver(
-  answer: (request: Omit<Received, "answer">, previousTries: number) => number | "hang" = () => 200,
+  answer: (request: Omit<Received, "answer" | "closedAt">, previousTries: number) => number | "hang" = () => 200,
 ): Promise<{
   url: string;
   received: Received[];
@@ -47,9 +49,13 @@ export async function startReceiver(
       };
       const tries = received.filter((r) => r.id === base.id).length;
       const status = decide(base, tries);
-      received.push({ ...base, answer: status });
+      const record: Received = { ...base, answer: status, closedAt: null };
+      received.push(record);
       if (status === "hang") {
         hanging.add(response);
+        response.on("close", () => {
+          record.closedAt = Date.now();
+        });
         return;
       }
       response.writeHead(status, { "content-type": "text/plain" }).end(`answered ${status}`);

@@ -118,6 +118,8 @@ export interface ClaimedDelivery {
   attempts: number;
   url: string;
   secret: string;
+  /** Its endpoint was on probation when it was claimed (see claimDeliveries). */
+  on_probation: boolean;
   event_id: number;
   type: string;
   actor_id: number | null;
@@ -130,32 +132,43 @@ export interface ClaimedDelivery {
 /**
  * Takes the lease of up to `limit` due deliveries and counts the attempt. A delivery is due when
  * its time has come, no lease on it is live, its endpoint is active, and no earlier delivery with
- * the same ordering key to the same endpoint is still pending (per-contact order). No endpoint
- * gets more than `perWebhook` deliveries in flight, so a slow one cannot take every slot.
- * SKIP LOCKED and the lease let several processes claim at once without sending anything twice.
+ * the same ordering key to the same endpoint is still pending (per-contact order).
+ *
+ * Fair shares, so dead endpoints cannot take the slots healthy ones need: an endpoint whose latest
+ * attempt got a 2xx may have `perWebhook` deliveries in flight. One on probation (new, or its latest
+ * attempt failed) may have one, and probation deliveries claimed here are at most `probationLimit`:
+ * the sender gives them half its slots. A dead endpoint is on probation from its first failure,
+ * and a new one until its first success, so any number of them leave half the slots free.
+ * In-flight counts are over all processes. SKIP LOCKED and the lease let several processes claim
+ * at once without sending anything twice.
  */
 export async function claimDeliveries(
   db: Queryable,
-  options: { limit: number; perWebhook: number; leaseMs: number },
+  options: { limit: number; perWebhook: number; probationLimit: number; leaseMs: number },
 ): Promise<ClaimedDelivery[]> {
   return db.query<ClaimedDelivery>(sql`
     WITH in_flight AS (
       SELECT account_id, webhook_id, count(*) AS n FROM webhook_deliveries
       WHERE status = 'pending' AND locked_until > now() GROUP BY account_id, webhook_id
+    ), due AS (
+      SELECT c.account_id, c.id, c.next_attempt_at, w.last_attempt_ok IS NOT TRUE AS on_probation,
+        coalesce(f.n, 0) + row_number() OVER (PARTITION BY c.account_id, c.webhook_id ORDER BY c.next_attempt_at, c.id)
+          AS nth_in_flight
+      FROM webhook_deliveries c
+      JOIN webhooks w ON w.account_id = c.account_id AND w.id = c.webhook_id AND w.active
+      LEFT JOIN in_flight f ON f.account_id = c.account_id AND f.webhook_id = c.webhook_id
+      WHERE c.status = 'pending' AND c.next_attempt_at <= now() AND (c.locked_until IS NULL OR c.locked_until <= now())
+        AND NOT EXISTS (
+          SELECT 1 FROM webhook_deliveries p
+          WHERE p.account_id = c.account_id AND p.webhook_id = c.webhook_id AND p.ordering_key = c.ordering_key
+            AND p.status = 'pending' AND p.id < c.id)
+    ), within_endpoint_share AS (
+      SELECT account_id, id, next_attempt_at, on_probation,
+        row_number() OVER (PARTITION BY on_probation ORDER BY next_attempt_at, id) AS nth_of_kind
+      FROM due WHERE nth_in_flight <= CASE WHEN on_probation THEN 1 ELSE ${options.perWebhook} END
     ), candidates AS (
-      SELECT account_id, id, next_attempt_at FROM (
-        SELECT c.account_id, c.id, c.next_attempt_at, coalesce(f.n, 0) AS busy,
-          row_number() OVER (PARTITION BY c.account_id, c.webhook_id ORDER BY c.next_attempt_at, c.id) AS rank
-        FROM webhook_deliveries c
-        JOIN webhooks w ON w.account_id = c.account_id AND w.id = c.webhook_id AND w.active
-        LEFT JOIN in_flight f ON f.account_id = c.account_id AND f.webhook_id = c.webhook_id
-        WHERE c.status = 'pending' AND c.next_attempt_at <= now() AND (c.locked_until IS NULL OR c.locked_until <= now())
-          AND NOT EXISTS (
-            SELECT 1 FROM webhook_deliveries p
-            WHERE p.account_id = c.account_id AND p.webhook_id = c.webhook_id AND p.ordering_key = c.ordering_key
-              AND p.status = 'pending' AND p.id < c.id)
-      ) ranked
-      WHERE busy + rank <= ${options.perWebhook}
+      SELECT account_id, id FROM within_endpoint_share
+      WHERE NOT on_probation OR nth_of_kind <= ${options.probationLimit}
       ORDER BY next_attempt_at, id LIMIT ${options.limit}
     ), locked AS (
       SELECT d.account_id, d.id FROM webhook_deliveries d JOIN candidates USING (account_id, id)
@@ -168,6 +181,7 @@ export async function claimDeliveries(
       RETURNING d.account_id, d.id, d.webhook_id, d.event_id, d.attempts
     )
     SELECT claimed.account_id, claimed.id, claimed.webhook_id, claimed.attempts, w.url, w.secret,
+      w.last_attempt_ok IS NOT TRUE AS on_probation,
       e.id AS event_id, e.type, e.actor_id, e.contact_id, e.conversation_id, e.data, e.occurred_at
     FROM claimed
     JOIN webhooks w ON w.account_id = claimed.account_id AND w.id = claimed.webhook_id
@@ -187,14 +201,17 @@ export type DeliveryOutcome = { status: "delivered" | "failed" } | { status: "pe
 
 /**
  * Records one attempt and where the delivery stands after it. Only the holder of the attempt
- * (matching attempt number) may record it, so a late answer after a lost lease changes nothing.
+ * (matching attempt number) may record it, so a late answer after a lost lease changes nothing
+ * but the endpoint's health, which any answer tells truly.
  */
 export async function recordAttempt(
   db: Queryable,
-  delivery: { account_id: number; id: number; attempts: number },
+  delivery: { account_id: number; id: number; webhook_id: number; attempts: number },
   attempt: AttemptRecord,
   outcome: DeliveryOutcome,
 ): Promise<void> {
+  // The endpoint's row first, as deleting an endpoint locks it before its deliveries: no deadlock.
+  await setLastAttemptOk(db, delivery, outcome.status === "delivered");
   const updated = await db.execute(sql`
     UPDATE webhook_deliveries SET
       status = ${outcome.status},
@@ -208,6 +225,17 @@ export async function recordAttempt(
     INSERT INTO webhook_attempts (account_id, delivery_id, attempt, started_at, duration_ms, status_code, error, response_body)
     VALUES (${delivery.account_id}, ${delivery.id}, ${delivery.attempts}, ${attempt.startedAt}, ${attempt.durationMs},
       ${attempt.statusCode}::integer, ${attempt.error}, ${attempt.responseBody})`);
+}
+
+/** Written only when it changes, so a busy healthy endpoint's row is not rewritten per delivery. */
+async function setLastAttemptOk(
+  db: Queryable,
+  delivery: { account_id: number; webhook_id: number },
+  ok: boolean,
+): Promise<void> {
+  await db.execute(sql`
+    UPDATE webhooks SET last_attempt_ok = ${ok}
+    WHERE account_id = ${delivery.account_id} AND id = ${delivery.webhook_id} AND last_attempt_ok IS DISTINCT FROM ${ok}`);
 }
 
 export interface DeliveryRow {

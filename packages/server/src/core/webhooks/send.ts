@@ -13,11 +13,16 @@ const RESPONSE_EXCERPT = 1024;
 
 /**
  * Sends due webhook deliveries in the background, up to `concurrency` at a time and at most
- * `perWebhook` to one endpoint, so a slow or dead endpoint holds a few slots and never the rest.
+ * `perWebhook` to one endpoint. Endpoints on probation (new, or their latest attempt failed) get
+ * one delivery in flight each and half the slots between them (see claimDeliveries): a dead
+ * endpoint is found out by its first failure, and however many there are, the other half of the
+ * slots stays free for endpoints that answer. Capping per endpoint alone did not do that: four
+ * hanging endpoints at four each filled all sixteen slots until their attempts timed out.
  * `poke()` asks it to look for due work; it keeps claiming while slots are free and work is found.
  */
 export class DeliverySender {
   private inFlight = 0;
+  private onProbationInFlight = 0;
   private filling: Promise<void> | null = null;
   private refill = false;
   private stopped = false;
@@ -65,6 +70,7 @@ export class DeliverySender {
       const claimed = await claimDeliveries(this.deps.db, {
         limit: free,
         perWebhook: this.options.perWebhook,
+        probationLimit: Math.max(0, this.probationSlots() - this.onProbationInFlight),
         leaseMs: this.deps.settings.webhooks.timeoutMs + 30_000,
       });
       for (const delivery of claimed) this.start(delivery);
@@ -72,8 +78,14 @@ export class DeliverySender {
     }
   }
 
+  /** At least one, so a new endpoint can be tried even with a single slot. */
+  private probationSlots(): number {
+    return Math.max(1, Math.floor(this.options.concurrency / 2));
+  }
+
   private start(delivery: ClaimedDelivery): void {
     this.inFlight++;
+    if (delivery.on_probation) this.onProbationInFlight++;
     const task = deliver(this.deps, delivery)
       .then((outcome) => {
         // Retries come due without any NOTIFY: look again when this one does.
@@ -82,6 +94,7 @@ export class DeliverySender {
       .catch(this.options.onError)
       .finally(() => {
         this.inFlight--;
+        if (delivery.on_probation) this.onProbationInFlight--;
         this.running.delete(task);
         this.poke();
       });

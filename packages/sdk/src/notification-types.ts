@@ -9,7 +9,8 @@ export type NotificationType =
   | "conversation_assigned"
   | "contact_activity"
   | "import_finished"
-  | "export_ready";
+  | "export_ready"
+  | "export_failed";
 
 /** Something that concerns the calling user, made from an account event. */
 export interface Notification {

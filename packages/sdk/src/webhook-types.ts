@@ -9,12 +9,21 @@ export type WebhookEventType =
   | "contact.deleted"
   | "contact.merged"
   | "contact.labels_changed"
+  | "contact_inbox.created"
+  | "avatar.changed"
   | "comment.created"
+  | "comment.updated"
+  | "comment.deleted"
   | "comment.mentioned"
   | "file.added"
+  | "file.deleted"
   | "conversation.created"
   | "conversation.assigned"
-  | "conversation.status_changed";
+  | "conversation.status_changed"
+  | "conversation.labels_changed"
+  | "import.finished"
+  | "export.ready"
+  | "export.failed";
 
 /** What a webhook subscribes to: event types, or "*" for every event. */
 export type WebhookEventFilter = WebhookEventType | "*" | (string & {});

@@ -77,5 +77,11 @@ describe("background exports", () => {
       WHERE account_id = ${admin.accountId} AND id = ${Number(stuck)}`);
     await server.core.exports.runDue({ accountId: admin.accountId });
     expect((await api("GET", `/v1/exports/${stuck}`)).body).toMatchObject({ status: "failed" });
+    // The requester hears of it, as of a finished one.
+    await server.core.events.dispatchAll();
+    const told = (await api("GET", "/v1/notifications?limit=100")).body.data;
+    expect(told.find((n: any) => n.type === "export_failed")).toMatchObject({
+      data: { export_id: stuck, error: expect.stringMatching(/attempts/) },
+    });
   });
 });

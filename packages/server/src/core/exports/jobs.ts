@@ -112,7 +112,17 @@ async function runExport(deps: CoreDeps, job: ExportJobRow): Promise<void> {
     if (!finished) await deps.blobs.delete(key);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await finishExportJob(deps.db, job, { status: "failed", error: message });
+    await deps.db.transaction(async (tx) => {
+      if (!(await finishExportJob(tx, job, { status: "failed", error: message }))) return;
+      await recordEvents(tx, job.account_id, [
+        {
+          type: "export.failed",
+          actorId: job.user_id,
+          contactId: null,
+          data: { export_id: String(job.id), error: message },
+        },
+      ]);
+    });
   }
 }
 

@@ -42,13 +42,18 @@ const FOLLOWED_EVENTS = new Set([
 ]);
 
 /** Events that report the end of the actor's own long-running work, so they go to the actor. */
-const OWN_JOB_EVENTS: Record<string, string> = { "import.finished": "import_finished", "export.ready": "export_ready" };
+const OWN_JOB_EVENTS: Record<string, string> = {
+  "import.finished": "import_finished",
+  "export.ready": "export_ready",
+  "export.failed": "export_failed",
+};
 
 /**
  * Who an event concerns. Apart from the actor's own jobs, nobody is notified of their own action.
  * - comment.mentioned: each mentioned user ("mention");
  * - conversation.assigned: the new assignee ("conversation_assigned");
- * - import.finished, export.ready: the user who started it ("import_finished", "export_ready");
+ * - import.finished, export.ready, export.failed: the user who started it ("import_finished",
+ *   "export_ready", "export_failed");
  * - what happens to a contact (FOLLOWED_EVENTS): its followers ("contact_activity"), except users
  *   a comment mentions, who get the "mention" instead. System-only changes notify nobody.
  * `followers` are the contact's followers when dispatched (a deleted contact's are in the event).

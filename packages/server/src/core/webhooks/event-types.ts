@@ -21,6 +21,7 @@ export const EVENT_TYPES = [
   "conversation.labels_changed",
   "import.finished",
   "export.ready",
+  "export.failed",
 ] as const;
 
 export const ALL_EVENTS = "*";

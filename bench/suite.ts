@@ -122,8 +122,8 @@ const SETTINGS: WindowSettings = args.quick
 const MIXED = args.quick ? { seconds: 15, warmupSeconds: 1 } : { seconds: 60, warmupSeconds: 2 };
 /** Per arm, once a server has started, before its first measured window. */
 const WARM_UP_SECONDS = args.quick ? 0.5 : 2;
-const COMMON_TERM = "son";
-const SHORT_TERM = "jo";
+/** Search terms of each kind (scenario 2, 6 and 7). */
+const TERMS_PER_KIND = 8;
 
 // ---- Clean-up ---------------------------------------------------------------------------------
 
@@ -215,11 +215,29 @@ async function startBaseline(run: Run): Promise<Server> {
 
 /** The rare term is a contact's own identifier code (found through the API at the first stage). */
 async function pickTerms(base: string, authorization: string): Promise<SearchTerms> {
-  const response = await fetch(`${base}/v1/contacts?limit=50`, { headers: { authorization } });
-  const page = (await response.json()) as { data: Array<{ identifier: string | null }> };
-  const identifier = page.data.find((contact) => contact.identifier)?.identifier;
-  if (!identifier) throw new Error("no contact with an identifier on the first page");
-  return { rare: identifier.toLowerCase().replace(/^crm-/, ""), common: COMMON_TERM, short: SHORT_TERM };
+  const response = await fetch(`${base}/v1/contacts?limit=100`, { headers: { authorization } });
+  const page = (await response.json()) as { data: Array<{ name: string; identifier: string | null }> };
+  const rare = page.data
+    .flatMap((contact) => (contact.identifier ? [contact.identifier.toLowerCase().replace(/^crm-/, "")] : []))
+    .slice(0, TERMS_PER_KIND);
+  if (rare.length === 0) throw new Error("no contact with an identifier on the first page");
+  const names = page.data.map((contact) => contact.name.toLowerCase());
+  const pieces = (text: string, length: number) =>
+    Array.from({ length: Math.max(0, text.length - length + 1) }, (_, i) => text.slice(i, i + length)).filter((piece) =>
+      /^\p{L}+$/u.test(piece),
+    );
+  const common = byFrequency(names.flatMap((name) => pieces(name, 3))).slice(0, TERMS_PER_KIND);
+  const starts = byFrequency(names.flatMap((name) => pieces(name.slice(0, 2), 2)));
+  const half = TERMS_PER_KIND / 2;
+  const short = [...starts.slice(0, half), ...starts.slice(-half)];
+  return { rare, common, short };
+}
+
+/** Distinct items, most frequent first (ties in first-seen order). */
+function byFrequency(items: string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([item]) => item);
 }
 
 /** Waits until the server has dispatched the events the writes left (PostgreSQL only). */
@@ -424,7 +442,7 @@ async function runPostgres(base: Omit<Run, "kind" | "size" | "accountIds">, repo
   report.linkedEvents = await drainEvents(run);
   if (runs(4)) await psql.run(dbName, `DROP TABLE ${INDEXED}, ${PLAIN}`);
   if (runs(2)) {
-    report.chatwootTable = (await phase("Chatwoot's table", null, () => createChatwootTable(db, largeId))).stats;
+    report.chatwootTable = (await phase("Chatwoot's table", null, () => createChatwootTable(db))).stats;
   }
   report.vacuum = (await phase("VACUUM ANALYZE", null, vacuum)).stats;
   report.sizes = JSON.parse(
@@ -552,7 +570,7 @@ async function runPglite(base: Omit<Run, "kind" | "size" | "accountIds">, report
       run.product.sql`SELECT count(*)::int AS n FROM events WHERE dispatched_at IS NULL`,
     );
     report.eventsUndispatchedAfterLoad = backlog?.n ?? 0;
-    if (runs(2, "pglite")) await createChatwootTable(db, largeId);
+    if (runs(2, "pglite")) await createChatwootTable(db);
     await db.close();
   }
   report.readTargets = targetsSummary(targets);

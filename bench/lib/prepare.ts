@@ -51,11 +51,11 @@ export async function readTargets(
 }
 
 /**
- * Chatwoot's contacts table for one account's rows: Chatwoot's columns, its primary key, its
- * account_id btree and its one trigram GIN over name, email, phone_number and identifier (which
- * does not hold account_id).
+ * Chatwoot's contacts table holding the same rows as the product's, every account's: Chatwoot's
+ * columns, its primary key, its account_id btree and its one trigram GIN over name, email,
+ * phone_number and identifier (which does not hold account_id).
  */
-export async function createChatwootTable(db: Database, accountId: number): Promise<void> {
+export async function createChatwootTable(db: Database): Promise<void> {
   await db.exec(`
     DROP TABLE IF EXISTS chatwoot_contacts;
     CREATE TABLE chatwoot_contacts (
@@ -81,7 +81,7 @@ export async function createChatwootTable(db: Database, accountId: number): Prom
         additional_attributes, identifier, custom_attributes, last_activity_at, blocked)
       SELECT id, name, email, phone_e164, account_id, created_at, updated_at, additional_attributes, identifier,
         custom_attributes, last_activity_at, blocked
-      FROM contacts WHERE account_id = ${Number(accountId)};
+      FROM contacts;
     CREATE INDEX index_contacts_on_account_id ON chatwoot_contacts (account_id);
     CREATE INDEX index_contacts_on_name_email_phone_number_identifier ON chatwoot_contacts
       USING gin (name gin_trgm_ops, email gin_trgm_ops, phone_number gin_trgm_ops, identifier gin_trgm_ops);

@@ -31,10 +31,15 @@ export interface Row {
   met: boolean | null;
 }
 
+/**
+ * What people type into a search box, by kind, taken from the data: identifier fragments that
+ * find one contact (rare), the most frequent three-letter pieces of names (common), and
+ * two-letter starts of names, frequent and infrequent (short).
+ */
 export interface SearchTerms {
-  rare: string;
-  common: string;
-  short: string;
+  rare: string[];
+  common: string[];
+  short: string[];
 }
 
 /** What the read scenarios need to build their requests. */

@@ -15,9 +15,9 @@ export interface GrowthPoint {
   list: ArmResult;
 }
 
-/** The three search terms in turn, and list page 1, in the large account. */
+/** Every search term in turn, and list page 1, in the large account. */
 export function growthComparison(stage: number, terms: SearchTerms): Comparison {
-  const searches = [terms.rare, terms.common, terms.short].map(
+  const searches = [...terms.rare, ...terms.common, ...terms.short].map(
     (term) => `/v1/contacts/search?q=${encodeURIComponent(term)}&limit=15`,
   );
   return {

@@ -16,7 +16,7 @@ export const MIXED_CONNECTIONS = 32;
 
 export function mixedComparison(ctx: ReadContext, window: { seconds: number; warmupSeconds: number }): Comparison {
   const ids = ctx.targets.sampleIds;
-  const terms = [ctx.terms.rare, ctx.terms.common, ctx.terms.short];
+  const terms = [...ctx.terms.rare, ...ctx.terms.common, ...ctx.terms.short];
   const requests: RequestKind[] = [
     gets(
       "get",

@@ -13,50 +13,81 @@ import {
 import { gets } from "../lib/windows.js";
 
 /**
- * Scenario 2: search in the large account for a rare term, a common one and 2-character input,
- * against the bare baseline running the product's search SQL (throughput) and against Chatwoot's
- * query shape on a copy of the same rows (p99).
+ * Scenario 2: search in the large account for each kind of term (a set of terms per kind, taken in
+ * turns). Throughput against the bare baseline running the product's search SQL, at the suite's
+ * connections; p99 latency against Chatwoot's query shape on a copy of the same rows, one request
+ * at a time, so that it measures what a person typing waits for rather than queueing.
  */
 export const SEARCH_THROUGHPUT_GOAL = 0.7;
 export const SEARCH_P99_GOAL = 2;
 /** Chatwoot's page: 15 contacts. */
 const PAGE = 15;
+/** Latency is measured without concurrency. */
+const LATENCY_CONNECTIONS = 1;
 
 export const TERM_KINDS = ["rare", "common", "short"] as const;
 
 export function searchComparisons(ctx: ReadContext): Comparison[] {
   const base = `/accounts/${ctx.accountId}`;
-  return TERM_KINDS.map((kind) => {
-    const q = encodeURIComponent(ctx.terms[kind]);
-    return {
-      key: `search-${kind}`,
-      arms: [
-        {
-          name: "contactd",
-          side: "product",
-          requests: [gets(kind, [`/v1/contacts/search?q=${q}&limit=${PAGE}`])],
-        },
-        { name: "baseline", side: "baseline", requests: [gets(kind, [`${base}/search?q=${q}&limit=${PAGE}`])] },
-        { name: "chatwoot", side: "baseline", requests: [gets(kind, [`${base}/chatwoot-search?q=${q}`])] },
-      ],
-    };
+  return TERM_KINDS.flatMap((kind) => {
+    const qs = ctx.terms[kind].map((term) => encodeURIComponent(term));
+    const product = gets(
+      kind,
+      qs.map((q) => `/v1/contacts/search?q=${q}&limit=${PAGE}`),
+    );
+    return [
+      {
+        key: `search-${kind}`,
+        arms: [
+          { name: "contactd", side: "product", requests: [product] },
+          {
+            name: "baseline",
+            side: "baseline",
+            requests: [
+              gets(
+                kind,
+                qs.map((q) => `${base}/search?q=${q}&limit=${PAGE}`),
+              ),
+            ],
+          },
+        ],
+      },
+      {
+        key: `search-${kind}-latency`,
+        settings: { connections: LATENCY_CONNECTIONS },
+        arms: [
+          { name: "contactd", side: "product", requests: [product] },
+          {
+            name: "chatwoot",
+            side: "baseline",
+            requests: [
+              gets(
+                kind,
+                qs.map((q) => `${base}/chatwoot-search?q=${q}`),
+              ),
+            ],
+          },
+        ],
+      },
+    ];
   });
 }
 
 export function searchRows(results: Results, terms: SearchTerms, scenario: string): Row[] {
   return TERM_KINDS.flatMap((kind) => {
-    const key = `search-${kind}`;
-    const product = armOf(results, key, "contactd");
-    const baseline = armOf(results, key, "baseline");
-    const chatwoot = armOf(results, key, "chatwoot");
-    const clean = failures(product, baseline, chatwoot) === 0;
+    const product = armOf(results, `search-${kind}`, "contactd");
+    const baseline = armOf(results, `search-${kind}`, "baseline");
+    const alone = armOf(results, `search-${kind}-latency`, "contactd");
+    const chatwoot = armOf(results, `search-${kind}-latency`, "chatwoot");
+    const clean = failures(product, baseline, alone, chatwoot) === 0;
     const throughput = ratio(product.requestsPerSecond, baseline.requestsPerSecond);
     // How many times lower the product's p99 is than Chatwoot's query's.
-    const better = ratio(chatwoot.latencyMs.p99, product.latencyMs.p99);
+    const better = ratio(chatwoot.latencyMs.p99, alone.latencyMs.p99);
+    const named = `search ${kind} (${terms[kind].length} terms: ${terms[kind].map((t) => `"${t}"`).join(" ")})`;
     return [
       {
         scenario,
-        measure: `search ${kind} "${terms[kind]}", throughput`,
+        measure: `${named}, throughput`,
         contactd: rps(product),
         baseline: rps(baseline),
         ratio: throughput,
@@ -65,8 +96,8 @@ export function searchRows(results: Results, terms: SearchTerms, scenario: strin
       },
       {
         scenario,
-        measure: `search ${kind} "${terms[kind]}", p99 vs Chatwoot's query`,
-        contactd: ms(product.latencyMs.p99),
+        measure: `search ${kind}, p99 one at a time vs Chatwoot's query`,
+        contactd: ms(alone.latencyMs.p99),
         baseline: `${ms(chatwoot.latencyMs.p99)} (Chatwoot)`,
         ratio: better,
         goal: `≥ ${SEARCH_P99_GOAL}× lower`,

@@ -35,6 +35,7 @@ export async function startBackgroundWork(
       })
     : null;
   const loops: Array<ReturnType<typeof singleFlight>> = [];
+  const stopping = new AbortController();
   const unwatch: Array<() => Promise<void>> = [];
   const loop = async (
     work: () => Promise<unknown>,
@@ -46,7 +47,9 @@ export async function startBackgroundWork(
     unwatch.push(await watch(() => flight.run()));
   };
   if (kinds.has("events")) await loop(() => core.events.dispatchAll(), core.events.watch, "event dispatch");
-  if (kinds.has("imports")) await loop(() => core.imports.runDue(), core.imports.watch, "import");
+  if (kinds.has("imports")) {
+    await loop(() => core.imports.runDue({ signal: stopping.signal }), core.imports.watch, "import");
+  }
   if (kinds.has("exports")) await loop(() => core.exports.runDue(), core.exports.watch, "export");
   if (sender) unwatch.push(await core.webhooks.watch(() => sender.poke()));
   const tick = () => {
@@ -64,8 +67,9 @@ export async function startBackgroundWork(
     },
     async stop() {
       clearInterval(timer);
+      stopping.abort();
       for (const stop of unwatch) await stop();
-      // A running import finishes its current batch; one cut short resumes once its lease ends.
+      // A running import finishes its current batch and is handed on, to resume from its checkpoint.
       for (const flight of loops) await flight.idle();
       await sender?.stop();
     },

@@ -140,6 +140,21 @@ export async function checkpointImport(
   return changed > 0;
 }
 
+/** Extends the lease of a job still ours; false when it is not. */
+export async function renewImportLease(db: Queryable, job: ClaimedImport, leaseMs: number): Promise<boolean> {
+  const changed = await db.execute(sql`
+    UPDATE imports SET locked_until = now() + make_interval(secs => ${leaseMs / 1000}::double precision)
+    WHERE ${owned(job)}`);
+  return changed > 0;
+}
+
+/** Gives a running job up for any worker to claim after `afterMs` (its checkpoint stays). */
+export async function releaseImport(db: Queryable, job: ClaimedImport, afterMs: number): Promise<void> {
+  await db.execute(sql`
+    UPDATE imports SET locked_until = now() + make_interval(secs => ${afterMs / 1000}::double precision)
+    WHERE ${owned(job)}`);
+}
+
 export async function finishImport(
   db: Queryable,
   job: ClaimedImport,

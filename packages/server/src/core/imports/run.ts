@@ -21,6 +21,8 @@ import {
   insertImportKeys,
   insertImportRows,
   recordImportScan,
+  releaseImport,
+  renewImportLease,
 } from "../../store/imports.js";
 import { contactChanges } from "../activities/changes.js";
 import type { Contact, ContactColumns } from "../contacts/contact.js";
@@ -47,8 +49,14 @@ const BATCH_ROWS = 500;
  * an import's time grow with the square of its size. Doubling keeps the cost to a few ANALYZEs.
  */
 const FIRST_ANALYZE_ROWS = 2_000;
-/** Renewed with every batch; a worker that stops renewing it (crashed) hands the job on. */
-const LEASE_MS = 5 * 60_000;
+/**
+ * Renewed with every batch and by a heartbeat while the job runs (the first pass over a large file
+ * writes no batch); a worker that stops renewing it (crashed) hands the job on within a minute.
+ */
+const LEASE_MS = 60_000;
+const HEARTBEAT_MS = LEASE_MS / 4;
+/** After an unexpected error the job is tried again this soon (by any worker), not a lease later. */
+const RETRY_AFTER_ERROR_MS = 5_000;
 /** Claims before an import that keeps crashing its worker is given up. */
 const MAX_ATTEMPTS = 5;
 
@@ -58,6 +66,8 @@ export interface RunOptions {
   batchRows?: number;
   /** Stops (as a crash would, leaving the job claimed) after this many batches: for tests. */
   stopAfterBatches?: number;
+  /** When it is aborted (a server shutting down), the running import stops after its current batch and is handed on at once. */
+  signal?: AbortSignal;
 }
 
 /** The lease ran out and another worker claimed the job: this one's writes must not land. */
@@ -70,10 +80,18 @@ class LeaseLost extends Error {}
 export async function runDueImports(deps: CoreDeps, options: RunOptions = {}): Promise<number> {
   let ran = 0;
   for (;;) {
+    if (options.signal?.aborted) return ran;
     const job = await claimImport(deps.db, LEASE_MS, options.accountId);
     if (!job) return ran;
     ran++;
-    if ((await runImport(deps, job, options)) === "stopped") return ran;
+    const heartbeat = setInterval(() => {
+      renewImportLease(deps.db, job, LEASE_MS).catch(() => {});
+    }, HEARTBEAT_MS);
+    try {
+      if ((await runImport(deps, job, options)) === "stopped") return ran;
+    } finally {
+      clearInterval(heartbeat);
+    }
   }
 }
 
@@ -94,7 +112,11 @@ async function runImport(deps: CoreDeps, job: ImportRow, options: RunOptions): P
     if (error instanceof LeaseLost) return "done";
     if (error instanceof ImportFailure) await finish(deps, job, error);
     else if (error instanceof CsvError) await finish(deps, job, new ImportFailure(error.code, error.message));
-    else throw error;
+    else {
+      // Unexpected (the database went away, a bug): counted as an attempt and tried again soon.
+      await releaseImport(deps.db, job, RETRY_AFTER_ERROR_MS).catch(() => {});
+      throw error;
+    }
   }
   return "done";
 }
@@ -142,6 +164,10 @@ async function processRows(
     if (written >= analyzeAt) {
       await analyzeImportTables(deps.db);
       analyzeAt *= 2;
+    }
+    if (options.signal?.aborted) {
+      await releaseImport(deps.db, job, 0);
+      return true;
     }
     return options.stopAfterBatches !== undefined && batches >= options.stopAfterBatches;
   };

@@ -86,7 +86,8 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
       schema: {
         tags,
         summary: "Search contacts",
-        description: "Case-insensitive substring match, ranked exact > prefix > substring, then by recent activity.",
+        description:
+          "Case-insensitive substring match of name, email, phone, identifier and company. Ranked: exact matches (most recently active first), then prefix matches in the order of the matching text (names, then emails, identifiers, phone numbers), then other substrings (most recently active first).",
         querystring: SearchQuery,
         response: { 200: ContactList },
       },

@@ -1,7 +1,7 @@
 import type { Contact, ContactColumns } from "../core/contacts/contact.js";
 import { CONTACT_COLUMNS, type ContactRow, toContact } from "./contacts.js";
 import type { Queryable } from "./database.js";
-import { sql } from "./sql.js";
+import { type Sql, sql } from "./sql.js";
 
 /**
  * Contacts written set-based, many rows per statement: what imports use. Single-row writes,
@@ -65,6 +65,11 @@ function recordOf(id: number, c: ContactColumns): ColumnsRecord {
 const RECORDSET = sql.raw(`r(id bigint, name text, email text, phone_e164 text, phone_raw text, identifier text,
   avatar_url text, additional_attributes jsonb, custom_attributes jsonb, blocked boolean)`);
 
+/** The rows as one parameter, read back as a table `r` with the contact's columns. */
+function recordsOf(rows: Array<{ id: number; columns: ContactColumns }>): Sql {
+  return sql`jsonb_to_recordset(${sql.json(rows.map((row) => recordOf(row.id, row.columns)))}) AS ${RECORDSET}`;
+}
+
 export async function insertContactsWithIds(
   db: Queryable,
   accountId: number,
@@ -77,7 +82,7 @@ export async function insertContactsWithIds(
     OVERRIDING SYSTEM VALUE
     SELECT ${accountId}, r.id, r.name, r.email, r.phone_e164, r.phone_raw, r.identifier, r.avatar_url,
       r.additional_attributes, r.custom_attributes, r.blocked
-    FROM jsonb_to_recordset(${sql.json(rows.map((row) => recordOf(row.id, row.columns)))}) AS ${RECORDSET}`);
+    FROM ${recordsOf(rows)}`);
 }
 
 export async function updateContactsColumns(
@@ -90,7 +95,7 @@ export async function updateContactsColumns(
     UPDATE contacts c SET name = r.name, email = r.email, phone_e164 = r.phone_e164, phone_raw = r.phone_raw,
       identifier = r.identifier, avatar_url = r.avatar_url, additional_attributes = r.additional_attributes,
       custom_attributes = r.custom_attributes, blocked = r.blocked, updated_at = now()
-    FROM jsonb_to_recordset(${sql.json(rows.map((row) => recordOf(row.id, row.columns)))}) AS ${RECORDSET}
+    FROM ${recordsOf(rows)}
     WHERE c.account_id = ${accountId} AND c.id = r.id`);
 }
 

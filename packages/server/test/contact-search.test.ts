@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { phoneDigits } from "../src/core/contacts/normalize.js";
 import { searchTerm } from "../src/core/contacts/search.js";
 import { escapeLike, hasAnyLabel, searchMatch } from "../src/store/contact-queries.js";
-import { searchContacts } from "../src/store/contact-search.js";
+import { prefixEnd, searchContacts } from "../src/store/contact-search.js";
 import type { Database } from "../src/store/database.js";
 import { sql } from "../src/store/sql.js";
 import { backend, newAccount, openTestDatabase } from "./harness.js";
@@ -113,5 +113,22 @@ describe(`ranked search on ${backend}`, () => {
     const substrings = found.filter((c) => rank(c) === 3).map((c) => c.lastActivityAt?.getTime() ?? 0);
     expect(substrings).toEqual([...substrings].sort((a, b) => b - a));
     expect(found.every((c) => c.accountId === accountId)).toBe(true);
+  });
+});
+
+describe("prefixEnd", () => {
+  it("is the least string above every string with the prefix, in code point order", () => {
+    expect(prefixEnd("jo")).toBe("jp");
+    expect(prefixEnd("mar\u00ed")).toBe("mar\u00ee");
+    expect(prefixEnd("a\ud7ff")).toBe("a\ue000"); // surrogates are not characters
+    expect(prefixEnd("x\u{1f600}")).toBe("x\u{1f601}");
+    expect(prefixEnd("ab\u{10ffff}")).toBe("ac");
+    expect(prefixEnd("\u{10ffff}\u{10ffff}")).toBeNull();
+    for (const prefix of ["jo", "ma\u{10ffff}", "\u00f6z"]) {
+      const end = prefixEnd(prefix) as string;
+      for (const tail of ["", "\u0000", "z", "\u{10ffff}", "\u{10ffff}\u{10ffff}"]) {
+        expect(`${prefix}${tail}` < end && `${prefix}${tail}` >= prefix).toBe(true);
+      }
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Database, Queryable } from "./database.js";
 import { PgListener } from "./listener.js";
@@ -9,19 +10,31 @@ pg.types.setTypeParser(20, (value) => Number(value));
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<Row>(statement: Sql) {
-      const { text, params } = statement.toQuery();
-      const result = await client.query(text, params);
+      const result = await client.query(queryConfig(statement));
       return result.rows as Row[];
     },
     async execute(statement: Sql) {
-      const { text, params } = statement.toQuery();
-      const result = await client.query(text, params);
+      const result = await client.query(queryConfig(statement));
       return result.rowCount ?? 0;
     },
     async exec(text: string) {
       await client.query(text);
     },
   };
+}
+
+const statementNames = new Map<string, string>();
+
+/** A prepared statement is named by its text, so one name never stands for two texts. */
+function queryConfig(statement: Sql): pg.QueryConfig {
+  const { text, params } = statement.toQuery();
+  if (!statement.reusePlan) return { text, values: params };
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `p${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values: params };
 }
 
 export function openPostgres(connectionString: string, poolSize: number): Database {

@@ -6,7 +6,18 @@ export class Sql {
   constructor(
     readonly strings: readonly string[],
     readonly values: readonly unknown[],
+    /** Set by `prepared()`: the server keeps the statement's plan per connection. */
+    readonly reusePlan = false,
   ) {}
+
+  /**
+   * The same statement, marked for a plan kept per connection (a named prepared statement on
+   * PostgreSQL, which after a few runs plans once for all parameter values). For statements run
+   * often whose best plan does not depend on the values; PGlite runs it as any other.
+   */
+  prepared(): Sql {
+    return new Sql(this.strings, this.values, true);
+  }
 
   /** Renders to a parameterised statement, numbering parameters from 1. */
   toQuery(): { text: string; params: unknown[] } {

@@ -272,3 +272,11 @@ export async function analyzeImportTables(db: Queryable): Promise<void> {
   await db.exec("ANALYZE import_keys");
   await db.exec("ANALYZE contacts");
 }
+
+/** The contacts the planner's statistics count (0 before the first ANALYZE). */
+export async function plannedContactRows(db: Queryable): Promise<number> {
+  const [row] = await db.query<{ rows: number }>(
+    sql`SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = 'contacts'::regclass`,
+  );
+  return row?.rows ?? 0;
+}

@@ -10,6 +10,7 @@ import { uniqueFieldOf } from "../../store/contacts.js";
 import { isPgError, PG_UNIQUE_VIOLATION, type Queryable } from "../../store/database.js";
 import {
   analyzeImportTables,
+  plannedContactRows,
   type BatchCounts,
   checkpointImport,
   claimImport,
@@ -43,10 +44,12 @@ import type { ImportOptions, MatchKey } from "./options.js";
 
 const BATCH_ROWS = 500;
 /**
- * Table statistics are refreshed after this many rows and again each time the count doubles: the
- * per-batch lookups are planned from them, and without them (a new import's keys, an account
- * growing from empty) the planner reads every key or contact so far for each batch, which made
- * an import's time grow with the square of its size. Doubling keeps the cost to a few ANALYZEs.
+ * Table statistics are refreshed once an import has written this many rows and half as many as
+ * the statistics already count, and again each time its rows double: the per-batch lookups are
+ * planned from them, and without them (a new import's keys, a table growing from empty) the
+ * planner reads every key or contact so far for each batch, which made an import's time grow with
+ * the square of its size. Rows added to a table the statistics already know as large do not
+ * change those plans, so an import into it skips the ANALYZEs (each one samples the table).
  */
 const FIRST_ANALYZE_ROWS = 2_000;
 /**
@@ -155,7 +158,7 @@ async function processRows(
   let batch: CsvRecord[] = [];
   let batches = 0;
   let written = 0;
-  let analyzeAt = FIRST_ANALYZE_ROWS;
+  let analyzeAt = Math.max(FIRST_ANALYZE_ROWS, (await plannedContactRows(deps.db)) / 2);
   const flush = async () => {
     await writeBatch(deps, job, columns, importOptions, batch);
     written += batch.length;

@@ -29,7 +29,36 @@ export const TERM_KINDS = ["rare", "common", "short"] as const;
 
 export function searchComparisons(ctx: ReadContext): Comparison[] {
   const base = `/accounts/${ctx.accountId}`;
-  return TERM_KINDS.flatMap((kind) => {
+  const ids = ctx.targets.sampleIds;
+  // The least a request costs on either side: a contact by its primary key, one at a time. A
+  // search cannot answer faster than that, which bounds the ratio against Chatwoot's query.
+  const floor: Comparison = {
+    key: "get-latency",
+    settings: { connections: LATENCY_CONNECTIONS },
+    arms: [
+      {
+        name: "contactd",
+        side: "product",
+        requests: [
+          gets(
+            "get",
+            ids.map((id) => `/v1/contacts/${id}`),
+          ),
+        ],
+      },
+      {
+        name: "baseline",
+        side: "baseline",
+        requests: [
+          gets(
+            "get",
+            ids.map((id) => `${base}/contacts/${id}`),
+          ),
+        ],
+      },
+    ],
+  };
+  const byKind: Comparison[] = TERM_KINDS.flatMap((kind) => {
     const qs = ctx.terms[kind].map((term) => encodeURIComponent(term));
     const product = gets(
       kind,
@@ -71,10 +100,24 @@ export function searchComparisons(ctx: ReadContext): Comparison[] {
       },
     ];
   });
+  return [floor, ...byKind];
 }
 
 export function searchRows(results: Results, terms: SearchTerms, scenario: string): Row[] {
-  return TERM_KINDS.flatMap((kind) => {
+  const floor = {
+    product: armOf(results, "get-latency", "contactd"),
+    baseline: armOf(results, "get-latency", "baseline"),
+  };
+  const floorRow: Row = {
+    scenario,
+    measure: "floor: GET /v1/contacts/:id, p99 one at a time (no search can be faster)",
+    contactd: ms(floor.product.latencyMs.p99),
+    baseline: `${ms(floor.baseline.latencyMs.p99)} bare route`,
+    ratio: ratio(floor.baseline.latencyMs.p99, floor.product.latencyMs.p99),
+    goal: "—",
+    met: null,
+  };
+  const byKind: Row[] = TERM_KINDS.flatMap((kind) => {
     const product = armOf(results, `search-${kind}`, "contactd");
     const baseline = armOf(results, `search-${kind}`, "baseline");
     const alone = armOf(results, `search-${kind}-latency`, "contactd");
@@ -105,4 +148,5 @@ export function searchRows(results: Results, terms: SearchTerms, scenario: strin
       },
     ];
   });
+  return [...byKind, floorRow];
 }

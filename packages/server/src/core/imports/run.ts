@@ -10,7 +10,6 @@ import { uniqueFieldOf } from "../../store/contacts.js";
 import { isPgError, PG_UNIQUE_VIOLATION, type Queryable } from "../../store/database.js";
 import {
   analyzeImportTables,
-  plannedContactRows,
   type BatchCounts,
   checkpointImport,
   claimImport,
@@ -21,6 +20,7 @@ import {
   type ImportRowReport,
   insertImportKeys,
   insertImportRows,
+  plannedContactRows,
   recordImportScan,
   releaseImport,
   renewImportLease,

@@ -38,7 +38,9 @@ function queryConfig(statement: Sql): pg.QueryConfig {
 }
 
 export function openPostgres(connectionString: string, poolSize: number): Database {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // No JIT: every statement here is short, and compiling one (tens of milliseconds, chosen from
+  // cost estimates that a join's misestimate inflates) cost more than it saved.
+  const pool = new pg.Pool({ connectionString, max: poolSize, options: "-c jit=off" });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   const listener = new PgListener(connectionString);

@@ -2,6 +2,7 @@ import {
   armOf,
   type Comparison,
   failures,
+  type PlannedArm,
   type ReadContext,
   type Results,
   type Row,
@@ -13,35 +14,38 @@ import { gets } from "../lib/windows.js";
 /** Scenario 1: a contact by id and list page 1, against the bare route running the same SQL. */
 export const READ_GOAL = 0.7;
 
-export function readComparisons(ctx: ReadContext): Comparison[] {
+/** A contact by id on each side, over 1,000 ids spread across the large account. */
+export function getByIdArms(ctx: ReadContext): PlannedArm[] {
   const base = `/accounts/${ctx.accountId}`;
   const ids = ctx.targets.sampleIds;
   return [
     {
-      key: "get",
-      arms: [
-        {
-          name: "contactd",
-          side: "product",
-          requests: [
-            gets(
-              "get",
-              ids.map((id) => `/v1/contacts/${id}`),
-            ),
-          ],
-        },
-        {
-          name: "baseline",
-          side: "baseline",
-          requests: [
-            gets(
-              "get",
-              ids.map((id) => `${base}/contacts/${id}`),
-            ),
-          ],
-        },
+      name: "contactd",
+      side: "product",
+      requests: [
+        gets(
+          "get",
+          ids.map((id) => `/v1/contacts/${id}`),
+        ),
       ],
     },
+    {
+      name: "baseline",
+      side: "baseline",
+      requests: [
+        gets(
+          "get",
+          ids.map((id) => `${base}/contacts/${id}`),
+        ),
+      ],
+    },
+  ];
+}
+
+export function readComparisons(ctx: ReadContext): Comparison[] {
+  const base = `/accounts/${ctx.accountId}`;
+  return [
+    { key: "get", arms: getByIdArms(ctx) },
     {
       key: "list",
       arms: [

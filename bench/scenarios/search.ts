@@ -11,6 +11,7 @@ import {
   type SearchTerms,
 } from "../lib/scenario.js";
 import { gets } from "../lib/windows.js";
+import { getByIdArms } from "./reads.js";
 
 /**
  * Scenario 2: search in the large account for each kind of term (a set of terms per kind, taken in
@@ -29,34 +30,12 @@ export const TERM_KINDS = ["rare", "common", "short"] as const;
 
 export function searchComparisons(ctx: ReadContext): Comparison[] {
   const base = `/accounts/${ctx.accountId}`;
-  const ids = ctx.targets.sampleIds;
   // The least a request costs on either side: a contact by its primary key, one at a time. A
   // search cannot answer faster than that, which bounds the ratio against Chatwoot's query.
   const floor: Comparison = {
     key: "get-latency",
     settings: { connections: LATENCY_CONNECTIONS },
-    arms: [
-      {
-        name: "contactd",
-        side: "product",
-        requests: [
-          gets(
-            "get",
-            ids.map((id) => `/v1/contacts/${id}`),
-          ),
-        ],
-      },
-      {
-        name: "baseline",
-        side: "baseline",
-        requests: [
-          gets(
-            "get",
-            ids.map((id) => `${base}/contacts/${id}`),
-          ),
-        ],
-      },
-    ],
+    arms: getByIdArms(ctx),
   };
   const byKind: Comparison[] = TERM_KINDS.flatMap((kind) => {
     const qs = ctx.terms[kind].map((term) => encodeURIComponent(term));

@@ -24,6 +24,11 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
 }
 
 const statementNames = new Map<string, string>();
+/**
+ * Each connection keeps every statement it prepared, and a statement's text can vary with the
+ * request (an export's columns): past this many texts, new ones run unprepared.
+ */
+const MAX_PREPARED_TEXTS = 200;
 
 /** A prepared statement is named by its text, so one name never stands for two texts. */
 function queryConfig(statement: Sql): pg.QueryConfig {
@@ -31,6 +36,7 @@ function queryConfig(statement: Sql): pg.QueryConfig {
   if (!statement.reusePlan) return { text, values: params };
   let name = statementNames.get(text);
   if (name === undefined) {
+    if (statementNames.size >= MAX_PREPARED_TEXTS) return { text, values: params };
     name = `p${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
     statementNames.set(text, name);
   }

@@ -43,14 +43,22 @@ export async function searchContacts(db: Queryable, accountId: number, query: Se
   const substring = query.term.length >= 3 ? searchMatch(query.term, query.digits) : null;
   // Fewer than `pageEnd` early matches means every early group was read to its end.
   if (early.length >= pageEnd || substring === null) return early.slice(query.skip).map(toContact);
+  const rest = await db.query<ContactRow>(substringRest(accountId, query, substring, early));
+  return [...early.slice(query.skip), ...rest].map(toContact);
+}
+
+/**
+ * The page's rows after every early match: other substring matches, most recently active first,
+ * leaving out the early ones and starting where the page does.
+ */
+function substringRest(accountId: number, query: SearchQuery, substring: Sql, early: ContactRow[]): Sql {
   const found = early.length;
-  const rest = await db.query<ContactRow>(sql`
+  return sql`
     SELECT ${CONTACT_COLUMNS} FROM contacts c
     WHERE ${sql.join(groupConditions(accountId, query, substring), " AND ")}
       AND c.id <> ALL(${early.map((row) => row.id)}::bigint[])
     ORDER BY c.${BY_RECENCY}
-    LIMIT ${pageEnd - Math.max(found, query.skip)} OFFSET ${Math.max(0, query.skip - found)}`);
-  return [...early.slice(query.skip), ...rest].map(toContact);
+    LIMIT ${query.skip + query.limit - Math.max(found, query.skip)} OFFSET ${Math.max(0, query.skip - found)}`;
 }
 
 /** The exact and prefix groups' first `skip + limit` contacts, in rank order. */

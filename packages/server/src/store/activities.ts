@@ -20,15 +20,23 @@ export interface NewActivity {
   details?: Record<string, unknown>;
 }
 
+/** Many entries in one statement of fixed text, so its plan is kept (a VALUES list is parsed anew each time). */
 export async function insertActivities(db: Queryable, accountId: number, activities: NewActivity[]): Promise<void> {
   if (activities.length === 0) return;
-  const rows = activities.map(
-    (a) =>
-      sql`(${accountId}, ${a.contactId}, ${a.conversationId ?? null}::bigint, ${a.action}, ${a.actorId}::bigint, ${sql.json(a.details ?? {})})`,
-  );
-  await db.execute(sql`
+  const records = activities.map((a) => ({
+    contact_id: a.contactId,
+    conversation_id: a.conversationId ?? null,
+    action: a.action,
+    actor_id: a.actorId,
+    details: a.details ?? {},
+  }));
+  await db.execute(
+    sql`
     INSERT INTO activities (account_id, contact_id, conversation_id, action, actor_id, details)
-    VALUES ${sql.join(rows)}`);
+    SELECT ${accountId}, r.contact_id, r.conversation_id, r.action, r.actor_id, r.details
+    FROM jsonb_to_recordset(${sql.json(records)})
+      AS r(contact_id bigint, conversation_id bigint, action text, actor_id bigint, details jsonb)`.prepared(),
+  );
 }
 
 export interface ActivityFilter {

@@ -20,18 +20,22 @@ export async function lockContactsByKeys(
   if (keys.identifiers.length + keys.emails.length + keys.phones.length === 0) return [];
   // Each kind of key looked up through its own unique index: written as one OR, the planner
   // scanned the account's contacts instead.
-  const ids = await db.query<{ id: number }>(sql`
+  const ids = await db.query<{ id: number }>(
+    sql`
     SELECT id FROM contacts
     WHERE account_id = ${accountId} AND id IN (
       SELECT id FROM contacts WHERE account_id = ${accountId} AND identifier = ANY(${keys.identifiers}::text[])
       UNION SELECT id FROM contacts WHERE account_id = ${accountId} AND email = ANY(${keys.emails}::text[])
       UNION SELECT id FROM contacts WHERE account_id = ${accountId} AND phone_e164 = ANY(${keys.phones}::text[]))
-    ORDER BY id FOR UPDATE`);
+    ORDER BY id FOR UPDATE`.prepared(),
+  );
   if (ids.length === 0) return [];
-  const rows = await db.query<ContactRow>(sql`
+  const rows = await db.query<ContactRow>(
+    sql`
     SELECT ${CONTACT_COLUMNS}
     FROM contacts c WHERE c.account_id = ${accountId} AND c.id = ANY(${ids.map((r) => r.id)}::bigint[])
-    ORDER BY c.id`);
+    ORDER BY c.id`.prepared(),
+  );
   return rows.map(toContact);
 }
 
@@ -39,7 +43,8 @@ export async function lockContactsByKeys(
 export async function nextContactIds(db: Queryable, count: number): Promise<number[]> {
   if (count === 0) return [];
   const rows = await db.query<{ id: number }>(
-    sql`SELECT nextval(pg_get_serial_sequence('contacts', 'id')) AS id FROM generate_series(1, ${count}::integer)`,
+    // The sequence named as a constant: looked up per row (pg_get_serial_sequence), it cost 6× more.
+    sql`SELECT nextval('contacts_id_seq') AS id FROM generate_series(1, ${count}::integer)`.prepared(),
   );
   return rows.map((row) => Number(row.id));
 }
@@ -76,13 +81,15 @@ export async function insertContactsWithIds(
   rows: Array<{ id: number; columns: ContactColumns }>,
 ): Promise<void> {
   if (rows.length === 0) return;
-  await db.execute(sql`
+  await db.execute(
+    sql`
     INSERT INTO contacts (account_id, id, name, email, phone_e164, phone_raw, identifier, avatar_url,
       additional_attributes, custom_attributes, blocked)
     OVERRIDING SYSTEM VALUE
     SELECT ${accountId}, r.id, r.name, r.email, r.phone_e164, r.phone_raw, r.identifier, r.avatar_url,
       r.additional_attributes, r.custom_attributes, r.blocked
-    FROM ${recordsOf(rows)}`);
+    FROM ${recordsOf(rows)}`.prepared(),
+  );
 }
 
 export async function updateContactsColumns(
@@ -107,13 +114,17 @@ export async function linkLabelsByName(
 ): Promise<void> {
   if (links.length === 0) return;
   const names = [...new Set(links.map((link) => link.label))];
-  await db.execute(sql`
+  await db.execute(
+    sql`
     INSERT INTO labels (account_id, name) SELECT ${accountId}, unnest(${names}::text[])
-    ON CONFLICT (account_id, name) DO NOTHING`);
-  await db.execute(sql`
+    ON CONFLICT (account_id, name) DO NOTHING`.prepared(),
+  );
+  await db.execute(
+    sql`
     INSERT INTO contact_labels (account_id, contact_id, label_id)
     SELECT ${accountId}, k.contact_id, l.id
     FROM unnest(${links.map((l) => l.contactId)}::bigint[], ${links.map((l) => l.label)}::text[]) AS k(contact_id, name)
     JOIN labels l ON l.account_id = ${accountId} AND l.name = k.name
-    ON CONFLICT DO NOTHING`);
+    ON CONFLICT DO NOTHING`.prepared(),
+  );
 }

@@ -21,14 +21,23 @@ export interface EventRow {
   dispatched_at: Date | null;
 }
 
+/** Many events in one statement of fixed text, so its plan is kept (a VALUES list is parsed anew each time). */
 export async function insertEvents(db: Queryable, accountId: number, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map(
-    (e) =>
-      sql`(${accountId}, ${e.type}, ${e.actorId}::bigint, ${e.contactId}::bigint, ${e.conversationId ?? null}::bigint, ${sql.json(e.data ?? {})})`,
+  const records = events.map((e) => ({
+    type: e.type,
+    actor_id: e.actorId,
+    contact_id: e.contactId,
+    conversation_id: e.conversationId ?? null,
+    data: e.data ?? {},
+  }));
+  await db.execute(
+    sql`
+    INSERT INTO events (account_id, type, actor_id, contact_id, conversation_id, data)
+    SELECT ${accountId}, r.type, r.actor_id, r.contact_id, r.conversation_id, r.data
+    FROM jsonb_to_recordset(${sql.json(records)})
+      AS r(type text, actor_id bigint, contact_id bigint, conversation_id bigint, data jsonb)`.prepared(),
   );
-  await db.execute(sql`
-    INSERT INTO events (account_id, type, actor_id, contact_id, conversation_id, data) VALUES ${sql.join(rows)}`);
 }
 
 const DISPATCH_LOCK = 7_404_012;
@@ -44,18 +53,21 @@ export async function lockDispatch(db: Queryable): Promise<void> {
   await db.query(sql`SELECT pg_advisory_xact_lock(${DISPATCH_LOCK})`);
 }
 
-/** The oldest undispatched events, locked for this transaction; rows other dispatchers hold are skipped. */
+/**
+ * The oldest undispatched events, marked dispatched by this transaction (so a rollback hands them
+ * back) and locked until it ends; rows other dispatchers hold are skipped. In id order.
+ */
 export async function claimUndispatchedEvents(db: Queryable, limit: number): Promise<EventRow[]> {
-  return db.query<EventRow>(sql`
-    SELECT account_id, id, type, actor_id, contact_id, conversation_id, data, occurred_at, dispatched_at
-    FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED`);
-}
-
-export async function markDispatched(db: Queryable, ids: number[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.execute(
-    sql`UPDATE events SET dispatched_at = now() WHERE dispatched_at IS NULL AND id = ANY(${ids}::bigint[])`,
+  const rows = await db.query<EventRow>(
+    sql`
+    UPDATE events e SET dispatched_at = now()
+    FROM (SELECT account_id, id FROM events WHERE dispatched_at IS NULL ORDER BY id LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED) due
+    WHERE e.account_id = due.account_id AND e.id = due.id
+    RETURNING e.account_id, e.id, e.type, e.actor_id, e.contact_id, e.conversation_id, e.data, e.occurred_at,
+      e.dispatched_at`.prepared(),
   );
+  return rows.sort((a, b) => a.id - b.id);
 }
 
 export async function listEvents(

@@ -1,5 +1,5 @@
 import type { Queryable } from "../../store/database.js";
-import { claimUndispatchedEvents, type EventRow, lockDispatch, markDispatched } from "../../store/events.js";
+import { claimUndispatchedEvents, type EventRow, lockDispatch } from "../../store/events.js";
 import { followersOfContacts } from "../../store/followers.js";
 import { insertNotifications, type NewNotification } from "../../store/notifications.js";
 import { activeWebhooksOf, insertDeliveries, type NewDelivery, type WebhookRow } from "../../store/webhooks.js";
@@ -8,13 +8,19 @@ import { notificationsFor } from "../notifications/notification.js";
 import { subscribes } from "../webhooks/event-types.js";
 
 /**
- * Handles a batch of committed, undispatched events in one transaction: makes the notifications
- * they imply and the webhook deliveries they call for, and marks them dispatched. Dispatchers of
- * all processes take turns (an advisory lock), which keeps notification ids in commit order. A
- * crash before commit leaves the events undispatched for the next turn; the unique keys of
- * notifications and deliveries make a repeat harmless. Returns how many events it handled.
+ * Events handled per transaction. Each transaction has a fixed cost (the lock, the subscriber
+ * lookups, a commit); an import writes 500 events per batch, which one transaction then takes.
  */
-export async function dispatchEvents(deps: CoreDeps, batchSize = 200): Promise<number> {
+const DISPATCH_BATCH = 1000;
+
+/**
+ * Handles a batch of committed, undispatched events in one transaction: claims them (which marks
+ * them dispatched) and makes the notifications they imply and the webhook deliveries they call
+ * for. Dispatchers of all processes take turns (an advisory lock), which keeps notification ids
+ * in commit order. A crash before commit leaves the events undispatched for the next turn; the
+ * unique keys of notifications and deliveries make a repeat harmless. Returns how many it handled.
+ */
+export async function dispatchEvents(deps: CoreDeps, batchSize = DISPATCH_BATCH): Promise<number> {
   return deps.db.transaction(async (tx) => {
     await lockDispatch(tx);
     const events = await claimUndispatchedEvents(tx, batchSize);
@@ -24,10 +30,6 @@ export async function dispatchEvents(deps: CoreDeps, batchSize = 200): Promise<n
     }
     const webhooks = await activeWebhooksOf(tx, [...new Set(events.map((event) => event.account_id))]);
     await insertDeliveries(tx, deliveriesOf(events, webhooks));
-    await markDispatched(
-      tx,
-      events.map((event) => event.id),
-    );
     return events.length;
   });
 }

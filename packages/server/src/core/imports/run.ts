@@ -13,6 +13,7 @@ import {
   type BatchCounts,
   checkpointImport,
   claimImport,
+  commitBatchWithoutFlush,
   findImportKeys,
   finishImport,
   type ImportKey,
@@ -287,6 +288,7 @@ async function writeBatch(
   }
   const lastRow = (records[records.length - 1] as CsvRecord).row;
   await deps.db.transaction(async (tx) => {
+    await commitBatchWithoutFlush(tx);
     const accepted = await resolve(tx, job, options, candidates, reports);
     await tx.exec("SAVEPOINT import_batch");
     try {

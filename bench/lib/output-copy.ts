@@ -8,6 +8,8 @@ import { round } from "./util.js";
  * label links. Written again with COPY into indexed copies of their tables (with the contacts'
  * COPY, the least it costs to write the same data once), this shows how much of the import's
  * distance to the contacts-only COPY is the data it must write and how much is its own work.
+ * With `foreignKeys`, the copies also get the foreign keys of the product's tables (to contacts,
+ * labels, users and accounts), whose per-row checks every write into those tables pays.
  */
 const OUTPUT_TABLES = ["activities", "events", "contact_labels"] as const;
 
@@ -16,18 +18,25 @@ export interface OutputCopy {
   seconds: number;
 }
 
-export async function copyImportOutput(pg: Psql, db: string, dir: string, accountId: number): Promise<OutputCopy> {
+export async function copyImportOutput(
+  pg: Psql,
+  db: string,
+  dir: string,
+  accountId: number,
+  options: { foreignKeys: boolean },
+): Promise<OutputCopy> {
   const tables: OutputCopy["tables"] = {};
   for (const name of OUTPUT_TABLES) {
     const file = join(dir, `${name}.csv`);
-    const copyName = `bench_${name}_indexed`;
+    const copyName = `bench_${name}_${options.foreignKeys ? "with_fks" : "indexed"}`;
     await pg.run(db, `\\copy (SELECT * FROM ${name} WHERE account_id = ${accountId}) TO '${file}' WITH (FORMAT csv)`);
     // Without INCLUDING IDENTITY the ids are plain columns, written as the import wrote them.
-    // Foreign keys and triggers are not copied, so this costs a little less than the import's writes.
+    // LIKE copies no foreign keys (nor triggers); they are added below when asked for.
     await pg.run(
       db,
       `CREATE TABLE ${copyName} (LIKE ${name} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)`,
     );
+    if (options.foreignKeys) await addForeignKeysOf(pg, db, name, copyName);
     await pg.run(db, "CHECKPOINT");
     const copied = await phase(
       `COPY into ${copyName}`,
@@ -43,4 +52,16 @@ export async function copyImportOutput(pg: Psql, db: string, dir: string, accoun
     3,
   );
   return { tables, seconds };
+}
+
+/** Gives `copyName` the foreign keys `table` has, referring to the same tables. */
+async function addForeignKeysOf(pg: Psql, db: string, table: string, copyName: string): Promise<void> {
+  const definitions = await pg.run(
+    db,
+    `SELECT string_agg(pg_get_constraintdef(oid), E'\\n') FROM pg_constraint
+     WHERE conrelid = '${table}'::regclass AND contype = 'f'`,
+  );
+  for (const definition of definitions.split("\n").filter(Boolean)) {
+    await pg.run(db, `ALTER TABLE ${copyName} ADD ${definition}`);
+  }
 }

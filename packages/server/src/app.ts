@@ -8,13 +8,18 @@ import { imbraceFace } from "./faces/imbrace/index.js";
 import { livedeskFace } from "./faces/livedesk/index.js";
 import { nativeFace } from "./faces/native/index.js";
 import { publicFace } from "./faces/public/index.js";
+import { docsSecurity } from "./http/docs-security.js";
+import type { RouteEntry } from "./http/fastify.js";
 import { registerJsonParser } from "./http/json-body.js";
+import { registerRateLimit } from "./http/rate-limit.js";
 import { requestIdOf } from "./http/request-id.js";
 import { buildValidator } from "./http/validation.js";
 
 export interface AppOptions {
   core: Core;
   bodyLimit?: number;
+  /** Longest time to receive a whole request, in ms (408 after it); 0 or unset for no limit. */
+  requestTimeout?: number;
   logLevel?: string;
   /** Base for absolute URLs handed out; when unset, the request's own origin. */
   publicUrl?: string;
@@ -26,6 +31,14 @@ export interface AppOptions {
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1_048_576,
+    // Given to Node when it creates the server: set on the server afterwards (as Fastify's own
+    // option does), Node 20 does not apply it. Node finds requests past their time when it checks,
+    // every 30 s unless told: a quarter of the timeout keeps a slow body from holding on for long.
+    http: {
+      requestTimeout: options.requestTimeout ?? 0,
+      connectionsCheckingInterval: checkingInterval(options.requestTimeout ?? 0),
+    },
+    requestTimeout: options.requestTimeout ?? 0,
     logger: {
       level: options.logLevel ?? "info",
       ...(options.logDestination ? { stream: options.logDestination } : {}),
@@ -37,9 +50,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
     schemaController: { compilersFactory: { buildValidator } },
   });
+  const routeTable: RouteEntry[] = [];
+  // Every route of every face, as registered: for tests that must cover all of them, and metrics.
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url });
+  });
+  app.decorate("routeTable", routeTable);
   app.decorateRequest("actor", null);
   app.decorateRequest("idempotencyKey", null);
   registerJsonParser(app);
+  registerRateLimit(app, options.core);
   app.addHook("onSend", async (request, reply, payload) => {
     reply.header("x-request-id", request.id);
     return payload;
@@ -74,7 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  await app.register(swaggerUi, { routePrefix: "/docs", ...docsSecurity });
 
   await app.register(nativeFace, { prefix: "/v1", core: options.core, publicUrl: options.publicUrl });
   await app.register(publicFace, { core: options.core });
@@ -87,4 +107,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   return app;
+}
+
+function checkingInterval(requestTimeout: number): number {
+  return requestTimeout > 0 ? Math.min(30_000, Math.max(250, Math.floor(requestTimeout / 4))) : 30_000;
 }

@@ -21,6 +21,12 @@ export interface Config {
   /** Base of absolute URLs the server hands out (avatar URLs), e.g. https://contacts.example.com. */
   publicUrl: string | undefined;
   webhooks: WebhookSettings;
+  /** Requests per credential per minute over all processes; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** Longest time to receive a whole request (headers and body); 0 for no limit. */
+  requestTimeoutMs: number;
+  /** Longest a database statement may run before it is cancelled (PostgreSQL); 0 for no limit. */
+  statementTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +92,9 @@ export function loadConfig(env: Env = process.env): Config {
       retryBaseMs: integer(env, "CONTACTD_WEBHOOK_RETRY_BASE_MS", 5_000, 1, 3_600_000),
       retryMaxMs: integer(env, "CONTACTD_WEBHOOK_RETRY_MAX_MS", 3_600_000, 1, 86_400_000),
     },
+    rateLimitPerMinute: integer(env, "CONTACTD_RATE_LIMIT", 3000, 0, 100_000_000),
+    requestTimeoutMs: integer(env, "CONTACTD_REQUEST_TIMEOUT_MS", 120_000, 0, 86_400_000),
+    statementTimeoutMs: integer(env, "CONTACTD_STATEMENT_TIMEOUT_MS", 30_000, 0, 86_400_000),
     host: env.HOST || "127.0.0.1",
     port: integer(env, "PORT", 3000, 0, 65535),
     poolSize: integer(env, "CONTACTD_DB_POOL_SIZE", 10, 1, 1000),

@@ -20,6 +20,7 @@ async function main(config: Config): Promise<void> {
     maxAvatarBytes: config.maxAvatarBytes,
     maxImportBytes: config.maxImportBytes,
     webhooks: config.webhooks,
+    rateLimitPerMinute: config.rateLimitPerMinute,
   };
   const core = createCore({ db, blobs, settings });
   // Written asynchronously: a synchronous write per line held up every request.
@@ -28,6 +29,7 @@ async function main(config: Config): Promise<void> {
   const app = await buildApp({
     core,
     bodyLimit: config.bodyLimit,
+    requestTimeout: config.requestTimeoutMs,
     logLevel: config.logLevel,
     publicUrl: config.publicUrl,
     logDestination,

@@ -24,10 +24,24 @@ describe("API description", () => {
     expect(spec.components.securitySchemes.basic.scheme).toBe("basic");
   });
 
-  it("serves a browsable docs page", async () => {
+  it("serves a browsable docs page with security headers", async () => {
     const res = await fetch(`${server.url}/docs`, { redirect: "follow" });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain("swagger");
+    const policy = res.headers.get("content-security-policy") ?? "";
+    expect(policy).toContain("default-src 'self'");
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(policy).toContain("object-src 'none'");
+    expect(policy).not.toContain("upgrade-insecure-requests");
+    // Scripts only from the page's origin (or inline ones by their hash, if the page has any).
+    expect(policy).toMatch(/script-src 'self'( 'sha256-[A-Za-z0-9+/=]+')*;/);
+    expect(policy).not.toContain("unsafe-inline");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+    const script = await fetch(`${server.url}/docs/static/swagger-initializer.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("x-content-type-options")).toBe("nosniff");
   });
 
   it("answers unknown /v1 routes with 401 to strangers and 404 in the error shape to callers", async () => {

@@ -117,19 +117,20 @@ export async function startServer(
   options: {
     db?: Database;
     bodyLimit?: number;
+    requestTimeout?: number;
     publicUrl?: string;
     /** Run the background dispatcher and webhook sender, as the real server does. */
     background?: boolean;
   } & Partial<CoreSettings> = {},
 ): Promise<TestServer> {
-  const { db: givenDb, bodyLimit, publicUrl, background: withBackground, ...settings } = options;
+  const { db: givenDb, bodyLimit, requestTimeout, publicUrl, background: withBackground, ...settings } = options;
   // On the shared PostgreSQL database, a server doing background work would also take other test
   // files' events and deliveries (processes share that work by design): it gets a database of its own.
   const own = withBackground && !givenDb && backend === "postgres" ? await freshDatabase() : null;
   const db = givenDb ?? (own ? await migrated(await own.open()) : await openTestDatabase());
   const blobs = await tempBlobStore();
   const core = testCore(db, blobs, settings);
-  const app = await buildApp({ core, logLevel: "silent", bodyLimit, publicUrl });
+  const app = await buildApp({ core, logLevel: "silent", bodyLimit, requestTimeout, publicUrl });
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
   // Events and webhooks only: imports and exports read the blob store of the server that took
   // them, and test servers each have their own, so tests run those jobs themselves.

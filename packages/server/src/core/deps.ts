@@ -18,6 +18,8 @@ export interface CoreSettings {
   /** Largest CSV file an import takes, in bytes. */
   maxImportBytes: number;
   webhooks: WebhookSettings;
+  /** Requests each credential may make per minute, over all server processes; 0 for no limit. */
+  rateLimitPerMinute: number;
 }
 
 export interface WebhookSettings {
@@ -36,4 +38,5 @@ export const DEFAULT_SETTINGS: CoreSettings = {
   maxAvatarBytes: 5 * 1024 * 1024,
   maxImportBytes: 1024 * 1024 * 1024,
   webhooks: { timeoutMs: 10_000, maxAttempts: 10, retryBaseMs: 5_000, retryMaxMs: 60 * 60 * 1000 },
+  rateLimitPerMinute: 0,
 };

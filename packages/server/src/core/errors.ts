@@ -1,3 +1,5 @@
+import type { Quota } from "./limits/rate-limiter.js";
+
 /** Errors the core raises; each face turns them into its own status codes and bodies. */
 
 export interface FieldError {
@@ -15,6 +17,7 @@ export abstract class DomainError extends Error {
     | "forbidden"
     | "unauthenticated"
     | "precondition_failed"
+    | "rate_limited"
     | "bad_request"
     | "too_large"
     | "unsupported_media_type";
@@ -62,6 +65,25 @@ export class ConflictError extends DomainError {
     readonly existingId?: number,
   ) {
     super(code, message);
+  }
+}
+
+/** A conditional write whose condition (the version the caller last saw) no longer holds. */
+export class PreconditionFailedError extends DomainError {
+  readonly kind = "precondition_failed";
+  constructor(message: string) {
+    super("precondition_failed", message);
+  }
+}
+
+/** Too many requests from one credential in the current window, which ends in `quota.resetSeconds`. */
+export class RateLimitedError extends DomainError {
+  readonly kind = "rate_limited";
+  constructor(readonly quota: Quota) {
+    super(
+      "rate_limited",
+      `This credential made more than ${quota.limit} requests this minute: retry in ${quota.resetSeconds} s`,
+    );
   }
 }
 

@@ -27,6 +27,7 @@ import { type SearchInput, searchContacts } from "./contacts/search.js";
 import { missingContact } from "./contacts/survivor.js";
 import { updateContact } from "./contacts/update.js";
 import { upsertContact } from "./contacts/upsert.js";
+import type { ExpectedVersions } from "./contacts/version.js";
 import { type ConversationInput, createConversation } from "./conversations/create.js";
 import { type ConversationListInput, getConversation, listConversations } from "./conversations/list.js";
 import { type ConversationPatch, updateConversationState } from "./conversations/update.js";
@@ -54,6 +55,7 @@ import {
   setContactLabels,
 } from "./labels/contact-labels.js";
 import { listLabels } from "./labels/list.js";
+import { RateLimiter } from "./limits/rate-limiter.js";
 import {
   dismissAllNotifications,
   dismissNotification,
@@ -78,7 +80,11 @@ import { DeliverySender } from "./webhooks/send.js";
 export function createCore(deps: CoreDeps) {
   const feed = new NotificationFeed(deps);
   const credentials = new CredentialCache(deps);
+  const limiter =
+    deps.settings.rateLimitPerMinute > 0 ? new RateLimiter(deps.db, deps.settings.rateLimitPerMinute) : null;
   return {
+    /** Counts a request of the actor's credential against its per-minute limit; null when there is none. */
+    rateLimit: limiter ? (actor: Actor) => limiter.take(actor) : null,
     auth: {
       authenticate: (key: string, secret: string) => authenticate(credentials, key, secret),
       /** For faces whose clients send one token (`key.secret`) in a header of their own. */
@@ -98,8 +104,9 @@ export function createCore(deps: CoreDeps) {
       create: (actor: Actor, input: ContactInput, inbox?: AttachInput) => createContact(deps, actor, input, inbox),
       get: (actor: Actor, id: number, options?: { includeContactInboxes?: boolean }) =>
         getContact(deps, actor, id, options),
-      update: (actor: Actor, id: number, input: ContactInput) => updateContact(deps, actor, id, input),
-      delete: (actor: Actor, id: number) => deleteContact(deps, actor, id),
+      update: (actor: Actor, id: number, input: ContactInput, expected?: ExpectedVersions) =>
+        updateContact(deps, actor, id, input, expected),
+      delete: (actor: Actor, id: number, expected?: ExpectedVersions) => deleteContact(deps, actor, id, expected),
       upsert: (actor: Actor, input: ContactInput) => upsertContact(deps, actor, input),
       batch: (actor: Actor, operations: BatchOperation[]) => runContactBatch(deps, actor, operations),
       list: (actor: Actor, input: ListInput) => listContacts(deps, actor, input),

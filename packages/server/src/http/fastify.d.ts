@@ -1,6 +1,17 @@
 import type { Actor } from "../core/actor.js";
 
+/** One method of one registered route, e.g. GET /v1/contacts/:id. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
 declare module "fastify" {
+  interface FastifyInstance {
+    /** Every route registered, in registration order (HEAD twins of GET routes included). */
+    routeTable: readonly RouteEntry[];
+  }
+
   interface FastifyRequest {
     /** Set by a face's authentication hook. */
     actor: Actor | null;

@@ -30,6 +30,7 @@ const DOMAIN_STATUS = {
   forbidden: [403, "permission_error"],
   unauthenticated: [401, "authentication_error"],
   precondition_failed: [412, "conflict_error"],
+  rate_limited: [429, "rate_limit_error"],
   too_large: [413, "invalid_request_error"],
   unsupported_media_type: [415, "invalid_request_error"],
 } as const;
@@ -48,6 +49,10 @@ export function toProblem(error: unknown): Problem {
   if (fastifyError.validation) return validationProblem(fastifyError.validation, fastifyError.validationContext);
   const status = fastifyError.statusCode ?? 500;
   if (status >= 400 && status < 500) return clientProblem(fastifyError, status);
+  // PostgreSQL's query_canceled, as the statement timeout raises it: overloaded, not broken.
+  if (fastifyError.code === "57014") {
+    return { status: 503, type: "api_error", code: "timeout", message: "The request took too long: retry later" };
+  }
   return { status: 500, type: "api_error", code: "internal_error", message: "Something went wrong on our side" };
 }
 

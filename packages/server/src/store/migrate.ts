@@ -13,6 +13,8 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<strin
   const files = (await readdir(dir)).filter((name) => name.endsWith(".sql")).sort();
   const applied: string[] = [];
   await db.transaction(async (tx) => {
+    // A migration may rewrite a large table: it is not held to the request-time statement timeout.
+    await tx.exec("SET LOCAL statement_timeout = 0");
     await tx.query(sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
     // Under the lock too: two processes creating it at once can clash in the catalog.
     await tx.exec(

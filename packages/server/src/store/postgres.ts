@@ -43,10 +43,16 @@ function queryConfig(statement: Sql): pg.QueryConfig {
   return { name, text, values: params };
 }
 
-export function openPostgres(connectionString: string, poolSize: number): Database {
+export function openPostgres(
+  connectionString: string,
+  poolSize: number,
+  options: { statementTimeoutMs?: number } = {},
+): Database {
   // No JIT: every statement here is short, and compiling one (tens of milliseconds, chosen from
-  // cost estimates that a join's misestimate inflates) cost more than it saved.
-  const pool = new pg.Pool({ connectionString, max: poolSize, options: "-c jit=off" });
+  // cost estimates that a join's misestimate inflates) cost more than it saved. A statement
+  // running past the timeout is cancelled (migrations lift it for their own transaction).
+  const settings = `-c jit=off -c statement_timeout=${options.statementTimeoutMs ?? 0}`;
+  const pool = new pg.Pool({ connectionString, max: poolSize, options: settings });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   const listener = new PgListener(connectionString);

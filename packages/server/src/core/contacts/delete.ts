@@ -8,15 +8,22 @@ import type { CoreDeps } from "../deps.js";
 import { NotFoundError } from "../errors.js";
 import { recordEvents } from "../events/record.js";
 import { deleteBlobs } from "../files/blobs.js";
+import { type ExpectedVersions, requireVersion } from "./version.js";
 
 /** Deletes a contact with everything attached to it, including the bytes of its files and avatar. */
-export async function deleteContact(deps: CoreDeps, actor: Actor, id: number): Promise<void> {
+export async function deleteContact(
+  deps: CoreDeps,
+  actor: Actor,
+  id: number,
+  expected?: ExpectedVersions,
+): Promise<void> {
   requireAdministrator(actor);
   const blobKeys = await deps.db.transaction(async (tx) => {
     // Locked first: a file being attached meanwhile either finishes before (and is listed below)
     // or waits and then finds no contact, so no file's bytes can outlive the contact.
     const contact = await findContact(tx, actor.accountId, id, { forUpdate: true });
     if (!contact) throw new NotFoundError("contact");
+    requireVersion(contact, expected);
     const keys = await fileStorageKeysOfContact(tx, actor.accountId, id);
     const avatar = await contactAvatar(tx, actor.accountId, id);
     if (avatar?.avatarKey) {

@@ -13,8 +13,15 @@ import { replaceLabelLinks } from "../labels/links.js";
 import type { Contact, ContactColumns, ContactInput } from "./contact.js";
 import { type ContactPatch, columnsForUpdatedContact, columnsOf, prepareContactPatch } from "./prepare.js";
 import { withContactUniqueness } from "./uniqueness.js";
+import { type ExpectedVersions, requireVersion } from "./version.js";
 
-export async function updateContact(deps: CoreDeps, actor: Actor, id: number, input: ContactInput): Promise<Contact> {
+export async function updateContact(
+  deps: CoreDeps,
+  actor: Actor,
+  id: number,
+  input: ContactInput,
+  expected?: ExpectedVersions,
+): Promise<Contact> {
   const patch = prepareContactPatch(input, deps.settings);
   const values = { email: patch.email, phoneE164: patch.phone?.e164, identifier: patch.identifier };
   const { contact, releasedAvatar } = await withContactUniqueness(deps.db, actor.accountId, values, () =>
@@ -22,6 +29,7 @@ export async function updateContact(deps: CoreDeps, actor: Actor, id: number, in
       // The row lock makes read-merge-write of the attribute hashes safe against concurrent updates.
       const current = await findContact(tx, actor.accountId, id, { forUpdate: true });
       if (!current) throw new NotFoundError("contact");
+      requireVersion(current, expected);
       return applyContactPatch(tx, actor, current, patch);
     }),
   );

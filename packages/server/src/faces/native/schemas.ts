@@ -166,6 +166,8 @@ export const LabelList = ListOf(Label);
 
 export const Deleted = Type.Object({ object_name: Type.String(), id: Type.String(), deleted: Type.Literal(true) });
 
+export const NotModified = Type.Null({ description: "Still at the version If-None-Match names: no body" });
+
 export const User = Type.Object({
   object_name: Type.Literal("user"),
   id: Type.String(),

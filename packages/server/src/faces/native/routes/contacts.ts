@@ -5,6 +5,7 @@ import type { Contact } from "../../../core/contacts/contact.js";
 import type { Core } from "../../../core/index.js";
 import type { BaseUrl } from "../../../http/urls.js";
 import { actorOf } from "../auth.js";
+import { expectedVersions, notModified, sendVersion } from "../etag.js";
 import { contactInputFrom, idValue, parseId, splitList } from "../params.js";
 import { renderActivity, renderContact, renderContactInbox, renderList } from "../render.js";
 import {
@@ -19,6 +20,7 @@ import {
   ListOf,
   ListQuery,
   LookupQuery,
+  NotModified,
   PageOnlyQuery,
   SearchQuery,
 } from "../schemas.js";
@@ -59,6 +61,7 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
       const { inbox_id, source_id, ...fields } = request.body;
       const inbox = inbox_id === undefined ? undefined : { inboxId: idValue(inbox_id, "inbox"), sourceId: source_id };
       const contact = await core.contacts.create(actorOf(request), contactInputFrom(fields), inbox);
+      sendVersion(reply, contact);
       return reply.code(201).send(renderContact(contact, base(request)));
     },
   );
@@ -121,15 +124,19 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
       schema: {
         tags,
         summary: "Get a contact",
+        description:
+          "The response carries the contact's version as its ETag. With If-None-Match naming it, the answer is 304 with no body.",
         params: IdParams,
         querystring: ContactReadQuery,
-        response: { 200: ContactRef },
+        response: { 200: ContactRef, 304: NotModified },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const id = parseId(request.params.id, "contact");
       const options = { includeContactInboxes: request.query.include_contact_inboxes };
-      return renderContact(await core.contacts.get(actorOf(request), id, options), base(request));
+      const contact = await core.contacts.get(actorOf(request), id, options);
+      if (notModified(request, sendVersion(reply, contact))) return reply.code(304).send(null);
+      return renderContact(contact, base(request));
     },
   );
 
@@ -179,16 +186,19 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
     schema: {
       tags,
       summary: "Update a contact",
-      description: "Only given fields change; attribute hashes are shallow-merged and a key set to null is removed.",
+      description:
+        "Only given fields change; attribute hashes are shallow-merged and a key set to null is removed. With If-Match (an ETag from a read or write of this contact), the update applies only if the contact is still at that version, else 412 precondition_failed.",
       params: IdParams,
       body: ContactWrite,
       response: { 200: ContactRef },
     },
   };
   for (const method of ["patch", "put"] as const) {
-    routes[method]("/contacts/:id", update, async (request) => {
+    routes[method]("/contacts/:id", update, async (request, reply) => {
       const id = parseId(request.params.id, "contact");
-      const contact = await core.contacts.update(actorOf(request), id, contactInputFrom(request.body ?? {}));
+      const input = contactInputFrom(request.body ?? {});
+      const contact = await core.contacts.update(actorOf(request), id, input, expectedVersions(request));
+      sendVersion(reply, contact);
       return renderContact(contact, base(request));
     });
   }
@@ -199,13 +209,14 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
       schema: {
         tags,
         summary: "Delete a contact (administrators)",
+        description: "With If-Match, only if the contact is still at that version (412 otherwise).",
         params: IdParams,
         response: { 200: Deleted },
       },
     },
     async (request) => {
       const id = parseId(request.params.id, "contact");
-      await core.contacts.delete(actorOf(request), id);
+      await core.contacts.delete(actorOf(request), id, expectedVersions(request));
       return { object_name: "contact", id: String(id), deleted: true as const };
     },
   );

@@ -121,12 +121,25 @@ export async function startServer(
     publicUrl?: string;
     /** Run the background dispatcher and webhook sender, as the real server does. */
     background?: boolean;
+    /**
+     * A database of its own on PostgreSQL too, for tests that dispatch every pending event or
+     * compare whole tables, which other test files on the shared database would disturb.
+     */
+    isolated?: boolean;
   } & Partial<CoreSettings> = {},
 ): Promise<TestServer> {
-  const { db: givenDb, bodyLimit, requestTimeout, publicUrl, background: withBackground, ...settings } = options;
+  const {
+    db: givenDb,
+    bodyLimit,
+    requestTimeout,
+    publicUrl,
+    background: withBackground,
+    isolated,
+    ...settings
+  } = options;
   // On the shared PostgreSQL database, a server doing background work would also take other test
   // files' events and deliveries (processes share that work by design): it gets a database of its own.
-  const own = withBackground && !givenDb && backend === "postgres" ? await freshDatabase() : null;
+  const own = (withBackground || isolated) && !givenDb && backend === "postgres" ? await freshDatabase() : null;
   const db = givenDb ?? (own ? await migrated(await own.open()) : await openTestDatabase());
   const blobs = await tempBlobStore();
   const core = testCore(db, blobs, settings);

@@ -1,208 +1,243 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { basicAuth, type Credentials, httpClient, newAccount, startServer, type TestServer } from "./harness.js";
+import { basicAuth, startServer } from "./harness.js";
+import {
+  type Answer,
+  authHeaders,
+  faceOf,
+  fingerprint,
+  isPublic,
+  isSuccess,
+  namesRecords,
+  type Route,
+  type RouteRequest,
+  recipeFor,
+  routeKey,
+  routesOf,
+  send,
+  Workspace,
+} from "./route-requests.js";
+import { openSse } from "./sse-reader.js";
 
-interface Route {
-  method: string;
-  path: string;
-}
+/**
+ * Every route of every face, called with a credential of another account on the owner's records:
+ * the answer is the face's 404 (or 401 where Chatwoot's path names the owner's account), never
+ * holds the owner's data, and the owner's data is unchanged afterwards. The public routes are
+ * left out: they answer anyone by design (an avatar's long random key is its capability).
+ */
 
-/** Every /v1 route, read from the API description that the route table generates. */
-async function nativeRoutes(server: TestServer): Promise<Route[]> {
-  const spec = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, object> };
-  return Object.entries(spec.paths)
-    .filter(([path]) => path.startsWith("/v1/"))
-    .flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path })));
-}
+/** Both marks contain SHARED, so a search for it would find the owner's rows if tenancy failed. */
+const SHARED = "TenantMark";
+const server = await startServer({ isolated: true });
+const routes = routesOf(server).filter((route) => !isPublic(route));
+let owner: Workspace;
+let intruder: Workspace;
 
-/** JSON bodies that would be valid if the records were the intruder's own. */
-function bodyFor(route: Route, ids: Record<string, string>): unknown {
-  const key = `${route.method} ${route.path}`;
-  const bodies: Record<string, unknown> = {
-    "POST /v1/contacts": { name: "Intruder", email: "owner@example.com" },
-    "PATCH /v1/contacts/{id}": { name: "Hijacked" },
-    "PUT /v1/contacts/{id}": { name: "Hijacked" },
-    "PUT /v1/contacts/{id}/labels": { labels: ["stolen"] },
-    "POST /v1/contacts/{id}/labels": { labels: ["stolen"] },
-    "DELETE /v1/contacts/{id}/labels": { labels: ["secret"] },
-    "POST /v1/contacts/{id}/contact_inboxes": { inbox_id: ids.inbox, source_id: "stolen" },
-    "POST /v1/contacts/{id}/comments": { text: "intruder was here" },
-    "PATCH /v1/contacts/{id}/comments/{commentId}": { text: "Hijacked" },
-    "POST /v1/users": { name: "Intruder", role: "agent" },
-    "POST /v1/users/{id}/api_keys": {},
-    "POST /v1/inboxes": { name: "Intruder inbox", channel_type: "Channel::Api" },
-    "PATCH /v1/inboxes/{id}": { name: "Hijacked" },
-    "POST /v1/conversations": { contact_id: ids.contact, inbox_id: ids.inbox },
-    "PATCH /v1/conversations/{id}": { status: "resolved" },
-    "POST /v1/notifications/read": {},
-    "PUT /v1/contacts/{id}/followers/{userId}": {},
-    "POST /v1/webhooks": { url: "http://127.0.0.1:9/intruder", events: ["*"] },
-    "PATCH /v1/webhooks/{id}": { active: false, url: "http://127.0.0.1:9/hijacked" },
-    "POST /v1/webhooks/{id}/rotate_secret": {},
-    "POST /v1/webhooks/{id}/deliveries/{deliveryId}/retry": {},
-    "POST /v1/contacts/merge": { base_contact_id: ids.contact, mergee_contact_id: ids.otherContact },
-    "PATCH /v1/account/settings": { agents_can_merge: false },
-    "POST /v1/exports": { columns: ["name", "email"] },
-    "POST /v1/contacts/upsert": { name: "Intruder", email: "owner@example.com" },
-    "POST /v1/contacts/batch": {
-      operations: [
-        { op: "update", id: ids.contact, data: { name: "Hijacked" } },
-        { op: "delete", id: ids.contact },
-        { op: "upsert", data: { name: "Intruder", email: "owner@example.com" } },
-      ],
-    },
-  };
-  return bodies[key];
-}
-
-const MULTIPART = /\/(files|avatar|uploads|imports)$/;
-
-function pathFor(route: Route, ids: Record<string, string>): string {
-  const id = route.path.startsWith("/v1/users")
-    ? ids.user
-    : route.path.startsWith("/v1/api_keys")
-      ? ids.apiKey
-      : route.path.startsWith("/v1/inboxes")
-        ? ids.inbox
-        : route.path.startsWith("/v1/conversations")
-          ? ids.conversation
-          : route.path.startsWith("/v1/webhooks")
-            ? ids.webhook
-            : route.path.startsWith("/v1/imports")
-              ? ids.import
-              : route.path.startsWith("/v1/exports")
-                ? ids.export
-                : ids.contact;
-  const query = route.path.endsWith("/search")
-    ? "?q=owner"
-    : route.path.endsWith("/lookup")
-      ? "?email=owner%40example.com"
-      : "";
-  return `${route.path
-    .replace("{id}", id as string)
-    .replace("{commentId}", ids.comment as string)
-    .replace("{fileId}", ids.file ?? "1")
-    .replace("{userId}", ids.user as string)
-    .replace("{deliveryId}", ids.delivery as string)}${query}`;
-}
-
-/** A live stream answers for the caller's own account: read it until it is live, then hang up. */
-async function openStream(url: string, authorization: string): Promise<{ status: number; body: string }> {
-  const abort = new AbortController();
-  const response = await fetch(url, { headers: { authorization }, signal: abort.signal });
-  let body = "";
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  while (response.ok && !body.includes("event: ready")) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    body += decoder.decode(value, { stream: true });
+beforeAll(async () => {
+  owner = await Workspace.create(server, `Owner${SHARED}`);
+  intruder = await Workspace.create(server, `Intruder${SHARED}`);
+  // Both accounts hold every kind of record, so the intruder's lists are not empty.
+  for (const w of [owner, intruder]) {
+    await w.sharedContact();
+    await w.sharedDelivery();
+    await w.sharedImport();
+    await w.sharedAvatarKey();
+    await w.apiKey();
+    await w.export("administrator");
+    await w.notification("administrator");
+    await w.notification("agent");
   }
-  abort.abort();
-  return { status: response.status, body };
+});
+afterAll(() => server.close());
+
+/** Whether an answer shows the owner's data: any text that carries the owner's mark, headers included. */
+function leaks(answer: Answer): boolean {
+  const mark = owner.mark.toLowerCase();
+  const headers = [...answer.headers.entries()].map(([name, value]) => `${name}: ${value}`).join("\n");
+  return `${answer.text}\n${headers}`.toLowerCase().includes(mark);
 }
 
-describe("tenancy: every route, another account's credentials", () => {
-  let server: TestServer;
-  let owner: Credentials;
-  let intruder: Credentials;
-  let ownerApi: ReturnType<typeof httpClient>;
-  const ids: Record<string, string> = {};
-
-  beforeAll(async () => {
-    server = await startServer();
-    owner = await newAccount(server.db);
-    intruder = await newAccount(server.db);
-    ownerApi = httpClient(server.url, basicAuth(owner));
-    ids.user = String(owner.userId);
-    ids.apiKey = String(owner.keyId);
-    ids.inbox = (await ownerApi("POST", "/v1/inboxes", { name: "Owner inbox", channel_type: "Channel::Api" })).body.id;
-    const contact = await ownerApi("POST", "/v1/contacts", {
-      name: "Owner's Secret Contact",
-      email: "owner@example.com",
-      identifier: "owner-1",
-      labels: ["secret"],
-      inbox_id: ids.inbox,
-    });
-    ids.contact = contact.body.id;
-    ids.otherContact = (await ownerApi("POST", "/v1/contacts", { name: "Owner's Secret Twin" })).body.id;
-    ids.conversation = (
-      await ownerApi("POST", "/v1/conversations", { contact_id: ids.contact, inbox_id: ids.inbox })
-    ).body.id;
-    ids.webhook = (
-      await ownerApi("POST", "/v1/webhooks", { url: "http://127.0.0.1:9/owner-1", events: ["*"] })
-    ).body.id;
-    ids.comment = (
-      await ownerApi("POST", `/v1/contacts/${ids.contact}/comments`, { text: "Owner's Secret note" })
-    ).body.id;
-    const form = new FormData();
-    form.append("file", new Blob(["name,email\nOwner's Secret Import,owner-import@example.com\n"]), "owner.csv");
-    const started = await fetch(`${server.url}/v1/imports`, {
-      method: "POST",
-      headers: { authorization: basicAuth(owner) },
-      body: form,
-    });
-    ids.import = ((await started.json()) as { id: string }).id;
-    await server.core.imports.runDue({ accountId: owner.accountId });
-    ids.export = (await ownerApi("POST", "/v1/exports", { columns: ["name", "identifier"] })).body.id;
-    await server.core.exports.runDue({ accountId: owner.accountId });
-    await server.core.events.dispatchAll();
-    ids.delivery = (await ownerApi("GET", `/v1/webhooks/${ids.webhook}/deliveries?limit=1`)).body.data[0].id;
-  });
-  afterAll(() => server.close());
-
-  it("knows a body for every JSON write route", async () => {
-    const routes = await nativeRoutes(server);
-    expect(routes.length).toBeGreaterThanOrEqual(30);
-    for (const route of routes) {
-      if (["POST", "PUT", "PATCH"].includes(route.method) && !MULTIPART.test(route.path)) {
-        expect(bodyFor(route, ids), `${route.method} ${route.path}`).toBeDefined();
-      }
+describe("another account's credential, on every route of every face", () => {
+  it("covers every route but the public ones", () => {
+    expect(routes.filter((route) => !recipeFor(route)).map(routeKey)).toEqual([]);
+    for (const face of ["native", "chatwoot", "livedesk", "imbrace"]) {
+      expect(
+        routes.some((route) => faceOf(route) === face),
+        face,
+      ).toBe(true);
     }
   });
 
-  it("never answers with, or changes, the owner's data", async () => {
-    const intruderAuth = basicAuth(intruder);
-    const intruderApi = httpClient(server.url, intruderAuth);
-    const snapshot = async () => [
-      (await ownerApi("GET", `/v1/contacts/${ids.contact}?include_contact_inboxes=true`)).body,
-      (await ownerApi("GET", `/v1/conversations/${ids.conversation}`)).body,
-      (await ownerApi("GET", `/v1/contacts/${ids.contact}/comments`)).body,
-      (await ownerApi("GET", `/v1/inboxes/${ids.inbox}`)).body,
-      (await ownerApi("GET", `/v1/contacts/${ids.otherContact}`)).body,
-      (await ownerApi("GET", "/v1/account/settings")).body,
-      (await ownerApi("GET", `/v1/imports/${ids.import}`)).body,
-      (await ownerApi("GET", `/v1/exports/${ids.export}`)).body,
-      (await ownerApi("GET", `/v1/contacts/${ids.contact}/followers`)).body,
-      (await ownerApi("GET", `/v1/webhooks/${ids.webhook}`)).body,
-      (await ownerApi("GET", `/v1/webhooks/${ids.webhook}/deliveries/${ids.delivery}/attempts`)).body,
-    ];
-    const before = await snapshot();
-    for (const route of await nativeRoutes(server)) {
-      const path = pathFor(route, ids);
-      let res: { status: number; body: unknown };
-      if (route.path.endsWith("/stream")) {
-        res = await openStream(`${server.url}${path}`, intruderAuth);
-      } else if (MULTIPART.test(route.path) && route.method !== "GET" && route.method !== "DELETE") {
-        const form = new FormData();
-        form.append("file", new Blob([Uint8Array.from([0x89, 0x50, 0x4e, 0x47])], { type: "image/png" }), "x.png");
-        const response = await fetch(`${server.url}${path}`, {
-          method: route.method,
-          headers: { authorization: intruderAuth },
-          body: form,
-        });
-        res = { status: response.status, body: await response.text() };
-      } else {
-        res = await intruderApi(route.method, path, bodyFor(route, ids));
-      }
-      const label = `${route.method} ${route.path} → ${res.status}`;
-      expect(res.status, label).toBeLessThan(500);
-      const text = JSON.stringify(res.body);
-      expect(text, label).not.toContain("Owner's Secret");
-      expect(text, label).not.toContain("owner-1");
-      if (/\{(id|commentId|fileId)\}/.test(route.path)) {
-        expect(res.status, label).toBe(404);
-      }
+  it.each(routes.map((route) => [routeKey(route), route] as const))("%s", async (_key, route) => {
+    const face = faceOf(route);
+    const request = await recipeFor(route)!.build(owner, "administrator");
+    let before = await fingerprint(server, owner.accountId);
+    const attempt = async (
+      label: string,
+      headers: Record<string, string>,
+      pathAccount: number,
+      expected: (answer: Answer) => void,
+    ) => {
+      const answer = await send(server, route, request, headers, pathAccount);
+      const described = `${label} → ${answer.status} ${answer.text.slice(0, 300)}`;
+      expected(answer);
+      expect.soft(answer.status, described).toBeLessThan(500);
+      expect.soft(leaks(answer), `${described}: shows the owner's data`).toBe(false);
+      const after = await fingerprint(server, owner.accountId);
+      // Blobs are kept per server, not per account: the intruder may add its own, but none may go.
+      const { "(blobs)": blobsAfter, ...rowsAfter } = after;
+      const { "(blobs)": blobsBefore, ...rowsBefore } = before;
+      expect.soft(rowsAfter, `${label}: the owner's data changed`).toEqual(rowsBefore);
+      const gone = blobsBefore!.split(",").filter((blob) => !blobsAfter!.split(",").includes(blob));
+      expect.soft(gone, `${label}: stored files went`).toEqual([]);
+      before = after;
+    };
+    const credential = authHeaders(face, intruder.admin);
+
+    if (face === "chatwoot") {
+      // The path names the owner's account: the token opens only its own.
+      await attempt("intruder's token, owner's account in the path", credential, owner.accountId, (answer) => {
+        expect.soft(answer.status, "owner's account in the path").toBe(401);
+        if (route.method !== "HEAD") {
+          expect.soft(answer.json).toEqual({ error: "You are not authorized to access this account" });
+        }
+      });
     }
-    expect(await snapshot()).toEqual(before);
+    await attempt("intruder's credential", credential, intruder.accountId, (answer) =>
+      expectForeign(route, request, answer),
+    );
+    if (face === "imbrace") {
+      // An x-organization-id naming another organization than the token's is refused.
+      const organization = { ...credential, "x-organization-id": String(owner.accountId) };
+      await attempt("intruder's token naming the owner's organization", organization, owner.accountId, (answer) =>
+        expect.soft(answer.status, "x-organization-id of another organization").toBe(403),
+      );
+    }
+  });
+});
+
+/** 404 when the path names the owner's records; otherwise what the recipe says, or success in the intruder's own account. */
+function expectForeign(route: Route, request: RouteRequest, answer: Answer): void {
+  const label = `intruder's credential → ${answer.status} ${answer.text.slice(0, 300)}`;
+  if (request.foreign !== undefined) {
+    expect.soft(answer.status, label).toBe(request.foreign);
+  } else if (namesRecords(route)) {
+    expect.soft(answer.status, label).toBe(404);
+  } else {
+    expect.soft(isSuccess(request, answer.status), label).toBe(true);
+  }
+  if (route.method !== "HEAD" && answer.status < 300) request.checkForeign?.(answer.json);
+}
+
+describe("lists, searches, exports and notifications hold the caller's own rows only", () => {
+  const listings: Array<[string, string]> = [
+    ["native", "/v1/contacts?limit=200"],
+    ["native", `/v1/contacts/search?q=${SHARED}&limit=200`],
+    ["native", "/v1/contacts/export.csv?columns=id,name,email,labels,custom_attributes"],
+    ["native", `/v1/contacts/export.csv?q=${SHARED}`],
+    ["native", "/v1/labels"],
+    ["native", "/v1/inboxes"],
+    ["native", "/v1/webhooks"],
+    ["native", "/v1/imports"],
+    ["native", "/v1/api_keys"],
+    ["chatwoot", "/api/v1/accounts/:account_id/contacts"],
+    ["chatwoot", `/api/v1/accounts/:account_id/contacts/search?q=${SHARED}`],
+    ["livedesk", "/api/v2/accounts/contacts?page_size=200"],
+    ["livedesk", `/api/v2/accounts/contacts?q=${SHARED}&page_size=200`],
+    ["imbrace", "/channel-service/v1/contacts?limit=200"],
+    ["imbrace", `/channel-service/v1/contacts/_search?q=${SHARED}`],
+    ["imbrace", "/channel-service/v1/contacts/_export_csv"],
+  ];
+
+  it.each(listings)("%s %s", async (face, path) => {
+    const route = { method: "GET", url: path };
+    const answer = await send(
+      server,
+      route,
+      { path },
+      authHeaders(face as "native", intruder.admin),
+      intruder.accountId,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.text.toLowerCase()).toContain(intruder.mark.toLowerCase());
+    expect(leaks(answer)).toBe(false);
+  });
+
+  it("Chatwoot's filter", async () => {
+    const route = { method: "POST", url: "/api/v1/accounts/:account_id/contacts/filter" };
+    const json = { payload: [{ attribute_key: "name", filter_operator: "contains", values: [SHARED] }] };
+    const answer = await send(
+      server,
+      route,
+      { path: route.url, json },
+      authHeaders("chatwoot", intruder.admin),
+      intruder.accountId,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.json.payload.length).toBeGreaterThan(0);
+    expect(answer.text.toLowerCase()).toContain(intruder.mark.toLowerCase());
+    expect(leaks(answer)).toBe(false);
+  });
+
+  it("a background export's file", async () => {
+    const id = await intruder.export("administrator");
+    const answer = await send(
+      server,
+      { method: "GET", url: "/v1/exports/:id/download" },
+      { path: `/v1/exports/${id}/download` },
+      authHeaders("native", intruder.admin),
+      intruder.accountId,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.text.toLowerCase()).toContain(intruder.mark.toLowerCase());
+    expect(leaks(answer)).toBe(false);
+  });
+
+  it("notification lists, natively and on iMBRACE's face", async () => {
+    // The loop above dismissed the intruder's own notifications (it may): one more of each side.
+    await owner.notification("administrator");
+    await intruder.notification("administrator");
+    const ids = async (w: Workspace, role: "administrator" | "agent") =>
+      ((await w.call(role, "GET", "/v1/notifications?limit=200")).data as Array<{ id: string }>).map((n) => n.id);
+    const owners = [...(await ids(owner, "administrator")), ...(await ids(owner, "agent"))];
+    const intruders = await ids(intruder, "administrator");
+    expect(owners.length).toBeGreaterThan(0);
+    expect(intruders.length).toBeGreaterThan(0);
+    expect(intruders.filter((id) => owners.includes(id))).toEqual([]);
+    const imbrace = await send(
+      server,
+      { method: "GET", url: "/channel-service/v1/notifications" },
+      { path: "/channel-service/v1/notifications?limit=200" },
+      authHeaders("imbrace", intruder.admin),
+      intruder.accountId,
+    );
+    expect(imbrace.status).toBe(200);
+    expect((imbrace.json.data as Array<{ id: string }>).map((n) => n.id).sort()).toEqual([...intruders].sort());
+  });
+
+  it("the live notification stream, replayed and live", async () => {
+    const stream = await openSse(`${server.url}/v1/notifications/stream?last_event_id=0`, {
+      authorization: basicAuth(intruder.admin),
+    });
+    try {
+      expect(stream.status).toBe(200);
+      const replayed = (await intruder.call("administrator", "GET", "/v1/notifications?limit=200")).data.length;
+      await stream.waitFor(() => stream.notifications().length >= replayed);
+      // One for the owner's administrator, then one for the intruder's: only the second may arrive.
+      const ownersNew = await owner.notification("administrator");
+      const intrudersNew = await intruder.notification("administrator");
+      await stream.waitFor(() => stream.notifications().some((n) => n.id === intrudersNew));
+      const seen = stream.notifications().map((n) => n.id as string);
+      const owners = (await owner.call("administrator", "GET", "/v1/notifications?limit=200")).data.map(
+        (n: { id: string }) => n.id,
+      );
+      expect(owners).toContain(ownersNew);
+      expect(seen.filter((id) => owners.includes(id))).toEqual([]);
+      const intruders = (await intruder.call("administrator", "GET", "/v1/notifications?limit=200")).data.map(
+        (n: { id: string }) => n.id,
+      );
+      expect(seen.filter((id) => !intruders.includes(id))).toEqual([]);
+    } finally {
+      await stream.close();
+    }
   });
 });

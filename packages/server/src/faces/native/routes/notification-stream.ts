@@ -48,6 +48,11 @@ export function notificationStreamRoute(app: FastifyInstance, core: Core): void 
         "x-accel-buffering": "no",
         "x-request-id": request.id,
       });
+      // A HEAD request learns that the stream would open, and gets no stream.
+      if (request.method === "HEAD") {
+        response.end();
+        return;
+      }
       // `ready` carries the starting point as its id, so a client that drops before any
       // notification arrives still resumes from exactly here.
       response.write(`retry: ${RETRY_MS}\n\nid: ${afterId}\nevent: ready\ndata: {}\n\n`);

@@ -31,7 +31,7 @@ export function webhookRoutes(app: FastifyInstance, core: Core): void {
     {
       schema: {
         tags,
-        summary: "Register an endpoint; the answer holds its signing secret, shown only now",
+        summary: "Register an endpoint; the answer holds its signing secret, shown only now (administrators)",
         body: WebhookWrite,
         response: { 201: Webhook },
       },
@@ -44,7 +44,9 @@ export function webhookRoutes(app: FastifyInstance, core: Core): void {
 
   routes.get(
     "/webhooks",
-    { schema: { tags, summary: "The account's endpoints", response: { 200: CountedListOf(Webhook) } } },
+    {
+      schema: { tags, summary: "The account's endpoints (administrators)", response: { 200: CountedListOf(Webhook) } },
+    },
     async (request) => {
       const webhooks = await core.webhooks.list(actorOf(request));
       return {
@@ -59,7 +61,7 @@ export function webhookRoutes(app: FastifyInstance, core: Core): void {
 
   routes.get(
     "/webhooks/:id",
-    { schema: { tags, summary: "Get an endpoint", params: IdParams, response: { 200: Webhook } } },
+    { schema: { tags, summary: "Get an endpoint (administrators)", params: IdParams, response: { 200: Webhook } } },
     async (request) => renderWebhook(await core.webhooks.get(actorOf(request), webhookId(request.params.id))),
   );
 
@@ -68,7 +70,7 @@ export function webhookRoutes(app: FastifyInstance, core: Core): void {
     {
       schema: {
         tags,
-        summary: "Change an endpoint's URL, events or state",
+        summary: "Change an endpoint's URL, events or state (administrators)",
         params: IdParams,
         body: WebhookUpdate,
         response: { 200: Webhook },
@@ -85,7 +87,7 @@ export function webhookRoutes(app: FastifyInstance, core: Core): void {
     {
       schema: {
         tags,
-        summary: "Remove an endpoint and its delivery records",
+        summary: "Remove an endpoint and its delivery records (administrators)",
         params: IdParams,
         response: { 200: Deleted },
       },
@@ -102,7 +104,7 @@ export function webhookRoutes(app: FastifyInstance, core: Core): void {
     {
       schema: {
         tags,
-        summary: "Replace the signing secret; the answer holds the new one",
+        summary: "Replace the signing secret; the answer holds the new one (administrators)",
         params: IdParams,
         response: { 200: Webhook },
       },
@@ -115,7 +117,7 @@ export function webhookRoutes(app: FastifyInstance, core: Core): void {
     {
       schema: {
         tags,
-        summary: "Deliveries to an endpoint, newest first",
+        summary: "Deliveries to an endpoint, newest first (administrators)",
         params: IdParams,
         querystring: DeliveryListQuery,
         response: { 200: CountedListOf(WebhookDelivery) },
@@ -138,7 +140,7 @@ export function webhookRoutes(app: FastifyInstance, core: Core): void {
     {
       schema: {
         tags,
-        summary: "Every attempt at a delivery, oldest first",
+        summary: "Every attempt at a delivery, oldest first (administrators)",
         params: DeliveryParams,
         response: { 200: CountedListOf(WebhookAttempt) },
       },
@@ -161,7 +163,7 @@ export function webhookRoutes(app: FastifyInstance, core: Core): void {
     {
       schema: {
         tags,
-        summary: "Send a delivery again now (a failed one, or one waiting to retry)",
+        summary: "Send a delivery again now (a failed one, or one waiting to retry) (administrators)",
         params: DeliveryParams,
         response: { 200: WebhookDelivery },
       },

@@ -1,13 +1,18 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { DestinationStream } from "pino";
+import { NotFoundError } from "./core/errors.js";
 import type { Core } from "./core/index.js";
+import { sendChatwootError } from "./faces/chatwoot/errors.js";
 import { chatwootFace } from "./faces/chatwoot/index.js";
+import { sendImbraceError } from "./faces/imbrace/errors.js";
 import { imbraceFace } from "./faces/imbrace/index.js";
+import { sendLivedeskError } from "./faces/livedesk/errors.js";
 import { livedeskFace } from "./faces/livedesk/index.js";
+import { sendNativeError } from "./faces/native/errors.js";
 import { nativeFace } from "./faces/native/index.js";
-import { publicFace } from "./faces/public/index.js";
+import { publicFace, sendPublicError } from "./faces/public/index.js";
 import { docsSecurity } from "./http/docs-security.js";
 import type { RouteEntry } from "./http/fastify.js";
 import { registerJsonParser } from "./http/json-body.js";
@@ -46,6 +51,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // One access line per request (below) instead of Fastify's two: logging was a tenth of a read's cost.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdOf,
+    // Errors before routing (a path that is not valid percent-encoding, a parameter too long)
+    // answer in the shape of the face the path belongs to.
+    frameworkErrors: (error, request, reply) => {
+      reply.header("x-request-id", request.id);
+      return errorSenderFor(request.url)(error, request, reply);
+    },
     requestIdHeader: false,
     routerOptions: { maxParamLength: 200 },
     schemaController: { compilersFactory: { buildValidator } },
@@ -104,6 +115,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(livedeskFace, faceOptions);
   await app.register(imbraceFace, faceOptions);
 
+  // Paths no face's scope claims (and errors on the way to finding that out, such as a body that
+  // cannot be parsed), in the shape of the face their prefix belongs to.
+  app.setNotFoundHandler((request, reply) => errorSenderFor(request.url)(new NotFoundError("route"), request, reply));
+  app.setErrorHandler((error, request, reply) => errorSenderFor(request.url)(error, request, reply));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
   return app;
@@ -111,4 +126,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
 function checkingInterval(requestTimeout: number): number {
   return requestTimeout > 0 ? Math.min(30_000, Math.max(250, Math.floor(requestTimeout / 4))) : 30_000;
+}
+
+type ErrorSender = (error: unknown, request: FastifyRequest, reply: FastifyReply) => unknown;
+
+/** Each face's error sender, by the path prefix the face is mounted at. */
+const ERROR_SENDERS: Array<[string, ErrorSender]> = [
+  ["/v1/", sendNativeError],
+  ["/api/v1/", sendChatwootError],
+  ["/api/v2/", sendLivedeskError],
+  ["/channel-service/", sendImbraceError],
+];
+
+function errorSenderFor(url: string): ErrorSender {
+  return ERROR_SENDERS.find(([prefix]) => url.startsWith(prefix))?.[1] ?? sendPublicError;
 }

@@ -53,6 +53,15 @@ export function toProblem(error: unknown): Problem {
   if (fastifyError.code === "57014") {
     return { status: 503, type: "api_error", code: "timeout", message: "The request took too long: retry later" };
   }
+  // A deadlock or serialization failure: the transaction was rolled back whole, so a retry is safe.
+  if (fastifyError.code === "40P01" || fastifyError.code === "40001") {
+    return {
+      status: 409,
+      type: "conflict_error",
+      code: "concurrent_change",
+      message: "Another request changed the same records at the same moment; nothing was changed: retry",
+    };
+  }
   return { status: 500, type: "api_error", code: "internal_error", message: "Something went wrong on our side" };
 }
 

@@ -25,6 +25,9 @@ export async function checkAssignee(
 export function checkSnoozedUntil(value: string | null | undefined, errors: FieldErrors): Date | null | undefined {
   if (value === undefined || value === null) return value;
   const date = new Date(value);
+  const year = date.getUTCFullYear();
   if (Number.isNaN(date.getTime())) errors.add("snoozed_until", "invalid_date", "must be an ISO 8601 date-time");
+  // Outside years 1 to 9999 the databases disagree (PGlite refuses year 0); no snooze needs them.
+  else if (year < 1 || year > 9999) errors.add("snoozed_until", "invalid_date", "must be between years 1 and 9999");
   return date;
 }

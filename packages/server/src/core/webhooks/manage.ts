@@ -113,7 +113,8 @@ function checkUrl(value: string, errors: FieldErrors): string {
   } else if (url.length > MAX_URL) {
     errors.add("url", "too_long", `must be at most ${MAX_URL} characters`);
   }
-  return url;
+  // Schemes are case-insensitive; stored lower-case, as the table's check expects.
+  return url.replace(/^https?/i, (scheme) => scheme.toLowerCase());
 }
 
 function checkEvents(events: string[], errors: FieldErrors): string[] {

@@ -8,7 +8,11 @@ import { type TSchema, Type } from "typebox";
 
 const Optional = <T extends TSchema>(schema: T) => Type.Optional(schema);
 const Text = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Null()]);
-const Id = Type.Union([Type.Integer(), Type.String({ maxLength: 32 }), Type.Null()]);
+const Id = Type.Union([
+  Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }),
+  Type.String({ maxLength: 32 }),
+  Type.Null(),
+]);
 const Hash = Type.Union([Type.Object({}), Type.Null()]);
 
 export const AccountParams = Type.Object({ account_id: Type.String() });

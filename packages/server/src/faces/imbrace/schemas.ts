@@ -37,7 +37,10 @@ export const ContactUpdate = Type.Object({
   avatar_url: Text,
 });
 
-const NotificationId = Type.Union([Type.String({ maxLength: 64 }), Type.Integer()]);
+const NotificationId = Type.Union([
+  Type.String({ maxLength: 64 }),
+  Type.Integer({ minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }),
+]);
 const NotificationIdList = Type.Array(NotificationId, { maxItems: 1000 });
 
 /**

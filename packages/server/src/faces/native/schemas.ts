@@ -52,7 +52,12 @@ export const ContactWrite = Type.Object(ContactFields, { additionalProperties: f
 export const ContactCreate = Type.Object(
   {
     ...ContactFields,
-    inbox_id: Type.Optional(Type.Union([Type.String({ pattern: "^[1-9][0-9]{0,14}$" }), Type.Integer({ minimum: 1 })])),
+    inbox_id: Type.Optional(
+      Type.Union([
+        Type.String({ pattern: "^[1-9][0-9]{0,14}$" }),
+        Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+      ]),
+    ),
     source_id: Type.Optional(Nullable(Text(255, "The contact's id in that inbox; derived when left out"))),
   },
   { additionalProperties: false },
@@ -213,7 +218,10 @@ export const Me = Type.Object({
 // ---- Linked records --------------------------------------------------------------------------
 
 /** An id in a request body: the string the API hands out, or the same number. */
-export const IdValue = Type.Union([Type.String({ pattern: "^[1-9][0-9]{0,14}$" }), Type.Integer({ minimum: 1 })]);
+export const IdValue = Type.Union([
+  Type.String({ pattern: "^[1-9][0-9]{0,14}$" }),
+  Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+]);
 
 export const PageOnlyQuery = Type.Object(PageQuery, { additionalProperties: false });
 
@@ -406,7 +414,14 @@ export const NotificationList = Type.Object({
 });
 
 export const NotificationIds = Type.Object(
-  { ids: Type.Optional(Type.Array(Type.Union([Type.String({ maxLength: 20 }), Type.Integer()]), { maxItems: 1000 })) },
+  {
+    ids: Type.Optional(
+      Type.Array(
+        Type.Union([Type.String({ maxLength: 20 }), Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })]),
+        { maxItems: 1000 },
+      ),
+    ),
+  },
   { additionalProperties: false, description: "No ids: all of them" },
 );
 

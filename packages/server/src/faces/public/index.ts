@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import type { Core } from "../../core/index.js";
 import { toProblem } from "../../http/problem.js";
@@ -10,13 +10,7 @@ import { toProblem } from "../../http/problem.js";
  */
 export async function publicFace(app: FastifyInstance, options: { core: Core }): Promise<void> {
   const { core } = options;
-  app.setErrorHandler((error, request, reply) => {
-    const problem = toProblem(error);
-    if (problem.status >= 500) request.log.error({ err: error }, "request failed");
-    return reply.code(problem.status).send({
-      error: { type: problem.type, code: problem.code, message: problem.message, request_id: request.id },
-    });
-  });
+  app.setErrorHandler(sendPublicError);
 
   app.get(
     "/avatars/:key",
@@ -39,4 +33,13 @@ export async function publicFace(app: FastifyInstance, options: { core: Core }):
         .send(avatar.stream);
     },
   );
+}
+
+/** The native error shape, for what answers outside any face: public routes and unknown paths. */
+export function sendPublicError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const problem = toProblem(error);
+  if (problem.status >= 500) request.log.error({ err: error }, "request failed");
+  return reply.code(problem.status).send({
+    error: { type: problem.type, code: problem.code, message: problem.message, request_id: request.id },
+  });
 }

@@ -1,14 +1,13 @@
 import { createHash, randomInt } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "../src/store/database.js";
 import { openPglite } from "../src/store/pglite.js";
 import { sql } from "../src/store/sql.js";
-import { basicAuth, freshDatabase, httpClient } from "./harness.js";
-import { buildServer, type Started, start, stop } from "./processes.js";
+import { basicAuth, type freshDatabase, httpClient } from "./harness.js";
+import { processStorage, type Started, start, stop } from "./processes.js";
 import { filesUnder, upload } from "./upload-helpers.js";
 
 /**
@@ -173,14 +172,7 @@ describe("a server process killed with SIGKILL", { timeout: 240_000 }, () => {
   const running: Array<Started & { log(): string }> = [];
 
   beforeAll(async () => {
-    buildServer();
-    dataDir = await mkdtemp(join(tmpdir(), "contactd-crash-"));
-    database = await freshDatabase();
-    // On PGlite, start from a copy of the migrated template rather than running initdb.
-    const template = inject("pgliteTemplate");
-    if (!database.url && template) {
-      await (await openPglite(join(dataDir, "db"), { template: new Blob([await readFile(template)]) })).close();
-    }
+    ({ dataDir, database } = await processStorage("contactd-crash-"));
   }, 120_000);
   /** A server a test leaves running for the next one (each says so). */
   let handedOn: (Started & { log(): string }) | undefined;

@@ -8,7 +8,7 @@ import { buildApp } from "../src/app.js";
 import type { Actor } from "../src/core/actor.js";
 import { SORT_KEYS } from "../src/core/contacts/contact.js";
 import { FILTER_OPERATORS } from "../src/core/contacts/filter-keys.js";
-import { EXPORT_SORT_KEYS } from "../src/core/exports/contacts-csv.js";
+import { DEFAULT_COLUMNS, EXPORT_SORT_KEYS } from "../src/core/exports/contacts-csv.js";
 import * as chatwoot from "../src/faces/chatwoot/schemas.js";
 import * as imbrace from "../src/faces/imbrace/schemas.js";
 import type { Database } from "../src/store/database.js";
@@ -742,16 +742,7 @@ const CHANNELS = [
   "Channel::",
 ];
 const COLUMNS = [
-  "id",
-  "name",
-  "email",
-  "phone_number",
-  "identifier",
-  "labels",
-  "created_at",
-  "updated_at",
-  "last_activity_at",
-  "blocked",
+  ...DEFAULT_COLUMNS,
   "display_name",
   "phone_number_raw",
   "avatar_url",

@@ -1,12 +1,11 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/store/database.js";
 import { openPglite } from "../src/store/pglite.js";
 import { sql } from "../src/store/sql.js";
-import { basicAuth, freshDatabase, httpClient } from "./harness.js";
-import { buildServer, type Started, start, stop } from "./processes.js";
+import { basicAuth, type freshDatabase, httpClient } from "./harness.js";
+import { processStorage, type Started, start, stop } from "./processes.js";
 import { upload } from "./upload-helpers.js";
 
 /**
@@ -112,15 +111,7 @@ describe("an import whose server process is killed", { timeout: 180_000 }, () =>
   const running: Started[] = [];
 
   beforeAll(async () => {
-    buildServer();
-    dataDir = await mkdtemp(join(tmpdir(), "contactd-import-crash-"));
-    database = await freshDatabase();
-    // On PGlite, the first process starts on a copy of the migrated template rather than running
-    // initdb, which takes most of a minute on a busy machine.
-    const template = inject("pgliteTemplate");
-    if (!database.url && template) {
-      await (await openPglite(join(dataDir, "db"), { template: new Blob([await readFile(template)]) })).close();
-    }
+    ({ dataDir, database } = await processStorage("contactd-import-crash-"));
   }, 120_000);
   afterAll(async () => {
     for (const started of running) await killHard(started);

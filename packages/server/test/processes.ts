@@ -1,6 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
+import { openPglite } from "../src/store/pglite.js";
+import { freshDatabase } from "./harness.js";
 
 /** The built server as separate processes, the way `npm start` runs it. */
 
@@ -57,4 +62,22 @@ export function stop(started: Started): Promise<number | null> {
 /** Compiles the server so dist/main.js matches the sources under test. */
 export function buildServer(): void {
   execFileSync(process.execPath, [join(serverDir, "../../node_modules/typescript/bin/tsc"), "-b", serverDir]);
+}
+
+/**
+ * Storage for server processes a test starts and kills: the server built, a data directory, and a
+ * fresh database on PostgreSQL. On PGlite the data directory starts as a copy of the migrated
+ * template rather than running initdb, which takes most of a minute on a busy machine.
+ */
+export async function processStorage(
+  prefix: string,
+): Promise<{ dataDir: string; database: Awaited<ReturnType<typeof freshDatabase>> }> {
+  buildServer();
+  const dataDir = await mkdtemp(join(tmpdir(), prefix));
+  const database = await freshDatabase();
+  const template = inject("pgliteTemplate");
+  if (!database.url && template) {
+    await (await openPglite(join(dataDir, "db"), { template: new Blob([await readFile(template)]) })).close();
+  }
+  return { dataDir, database };
 }

@@ -2,10 +2,11 @@ import type { FastifyInstance } from "fastify";
 import secureJson from "secure-json-parse";
 
 class MalformedJsonError extends Error {
-  readonly statusCode = 400;
   constructor(
     readonly code: string,
     message: string,
+    /** 400 for a body that is not well-formed, 422 for one whose values cannot be stored. */
+    readonly statusCode = 400,
   ) {
     super(message);
   }
@@ -49,6 +50,7 @@ function unstorable(text: string): MalformedJsonError | null {
     return new MalformedJsonError(
       "unstorable_text",
       "The request body holds a NUL character or an unpaired UTF-16 surrogate (a \\u escape), which no field can store",
+      422,
     );
   }
   if (depthOf(text) > MAX_DEPTH) {

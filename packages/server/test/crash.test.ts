@@ -7,7 +7,7 @@ import type { Database } from "../src/store/database.js";
 import { openPglite } from "../src/store/pglite.js";
 import { sql } from "../src/store/sql.js";
 import { basicAuth, type freshDatabase, httpClient } from "./harness.js";
-import { processStorage, type Started, start, stop } from "./processes.js";
+import { killHard, processStorage, type Started, start, stop } from "./processes.js";
 import { filesUnder, upload } from "./upload-helpers.js";
 
 /**
@@ -35,17 +35,6 @@ type Credentials = { key: string; secret: string };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 const sorted = <T>(values: T[]) => [...values].sort();
-
-/** SIGKILL: the process dies wherever it is, with transactions and responses half done. */
-function killHard(started: Started): Promise<void> {
-  return new Promise((resolve) => {
-    const { child } = started;
-    child.removeAllListeners("exit");
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
-}
 
 async function until(what: string, done: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
   const by = Date.now() + ms;

@@ -5,7 +5,7 @@ import type { Database } from "../src/store/database.js";
 import { openPglite } from "../src/store/pglite.js";
 import { sql } from "../src/store/sql.js";
 import { basicAuth, type freshDatabase, httpClient } from "./harness.js";
-import { processStorage, type Started, start, stop } from "./processes.js";
+import { killHard, processStorage, type Started, start, stop } from "./processes.js";
 import { upload } from "./upload-helpers.js";
 
 /**
@@ -79,17 +79,6 @@ function countsUpTo(rows: number) {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** SIGKILL: no shutdown handler runs, the batch in flight is cut off wherever it is. */
-function killHard(started: Started): Promise<void> {
-  return new Promise((resolve) => {
-    const { child } = started;
-    child.removeAllListeners("exit");
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGKILL");
-  });
-}
 
 interface ImportRecord {
   account_id: number;

@@ -59,6 +59,17 @@ export function stop(started: Started): Promise<number | null> {
   });
 }
 
+/** SIGKILL: no shutdown handler runs; transactions, batches and responses in flight are cut off wherever they are. */
+export function killHard(started: Started): Promise<void> {
+  return new Promise((resolve) => {
+    const { child } = started;
+    child.removeAllListeners("exit");
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGKILL");
+  });
+}
+
 /** Compiles the server so dist/main.js matches the sources under test. */
 export function buildServer(): void {
   execFileSync(process.execPath, [join(serverDir, "../../node_modules/typescript/bin/tsc"), "-b", serverDir]);

@@ -477,9 +477,11 @@ describe("a server process killed with SIGKILL", { timeout: 240_000 }, () => {
           WHERE account_id = ${accountId} AND contact_id = ${contact?.id ?? 0} AND conversation_id IS NULL`);
         const written = (history?.n ?? 0) > t.acked;
         const step = STEPS[t.acked] as Step;
-        const [key] = await db.query<{ status_code: number | null }>(sql`
-          SELECT status_code FROM idempotency_keys
+        const [key] = await db.query<{ status_code: number | null; applied: boolean }>(sql`
+          SELECT status_code, applied_at IS NOT NULL AS applied FROM idempotency_keys
           WHERE account_id = ${accountId} AND key = ${`crash-${t.key}-step-${t.acked}`}`);
+        // The key was marked in the write's own transaction: both happened or neither.
+        if (key && step.kind !== "update") expect(key.applied, `${t.key}'s key marked as its write`).toBe(written);
         const state =
           step.kind === "update"
             ? `PATCH, ${written ? "written" : "not written"}`
@@ -531,15 +533,9 @@ describe("a server process killed with SIGKILL", { timeout: 240_000 }, () => {
     if (!burst) throw new Error("no burst was cut short (see the test before)");
     const { tracked, server, states } = burst;
     const wrong: string[] = [];
-    const knownDefect: string[] = [];
+    let answersLost = 0;
     for (const t of tracked.filter((t) => t.inFlight)) {
       const step = STEPS[t.acked] as Step;
-      // Known defect, shown by the next test: a write committed before its Idempotency-Key's
-      // answer was stored runs again when retried. Those are left out here until it is fixed.
-      if (states.get(t.key)?.endsWith("written, response not stored")) {
-        knownDefect.push(t.key);
-        continue;
-      }
       // The same request again: a POST with the same key, after the in-progress minute.
       const retry = await send(server.url, t, t.acked);
       const problem = (what: string) =>
@@ -547,12 +543,20 @@ describe("a server process killed with SIGKILL", { timeout: 240_000 }, () => {
           `${t.key} ${step.kind} (at the kill: ${states.get(t.key)}): ${what}; the retry answered ${retry.status}` +
             `${retry.headers.get("idempotent-replayed") === "true" ? " (replayed)" : ""} ${JSON.stringify(retry.body).slice(0, 200)}`,
         );
-      if (retry.status !== SUCCESS[step.kind]) {
-        problem(`answered ${retry.status}, not ${SUCCESS[step.kind]}`);
+      // A write that committed but whose answer was never stored is not run again: 409 says so.
+      const lost = states.get(t.key)?.endsWith("written, response not stored") === true;
+      const expected = lost ? 409 : SUCCESS[step.kind];
+      if (retry.status !== expected || (lost && retry.body?.error?.code !== "idempotency_answer_lost")) {
+        problem(`answered ${retry.status}, not ${expected}`);
         continue;
       }
-      if (step.kind === "create") t.id = retry.body.id;
       const api = httpClient(server.url, basicAuth(admin));
+      if (lost) answersLost++;
+      if (step.kind === "create") {
+        t.id = lost
+          ? (await api("GET", `/v1/contacts/lookup?email=${encodeURIComponent(t.email)}`)).body.id
+          : retry.body.id;
+      }
       const history = (await api("GET", `/v1/contacts/${t.id}/activities?limit=100`)).body.data as any[];
       if (history.length !== t.acked + 1) {
         problem(`${history.length - t.acked} entries in its history for it (${history[0]?.action})`);
@@ -566,7 +570,7 @@ describe("a server process killed with SIGKILL", { timeout: 240_000 }, () => {
     }, {});
     console.log(
       `[crash] retries of the ${states.size} cut-off requests (${JSON.stringify(counts)}): ${wrong.length} wrong, ` +
-        `${knownDefect.length} not retried (written, answer not stored)` +
+        `${answersLost} answered 409 idempotency_answer_lost (written, answer not stored)` +
         wrong.map((line) => `\n  ${line}`).join(""),
     );
 
@@ -576,11 +580,9 @@ describe("a server process killed with SIGKILL", { timeout: 240_000 }, () => {
     expect(wrong, "cut-off requests retried after the crash").toEqual([]);
   });
 
-  // KNOWN DEFECT, open: claiming an Idempotency-Key, the write and storing its answer are three
-  // transactions, so a process that dies between the write's commit and the answer leaves a key
-  // whose retry runs the write again. `it.fails` holds that this is still so; fixing it turns
-  // this into a failure, and then `it.fails` becomes `it`.
-  it.fails("runs a POST whose process died between its commit and storing its Idempotency-Key answer once when retried", async () => {
+  // Claiming an Idempotency-Key, the write and storing its answer are three transactions; the
+  // write marks the key applied in its own, so a retry after the answer was lost is refused.
+  it("never runs again a POST whose process died between its commit and storing its Idempotency-Key answer", async () => {
     // The burst's restarted server, or a new one, on a database with the hold trigger.
     let server = burst?.server;
     if (!server || handedOn !== server) {
@@ -648,9 +650,14 @@ describe("a server process killed with SIGKILL", { timeout: 240_000 }, () => {
       // The window was hit: the comment is there, its key holds no answer.
       const [written] = await db.query<{ n: number }>(sql`
         SELECT count(*)::int AS n FROM comments WHERE account_id = ${accountId} AND text = ${text}`);
-      const [key] = await db.query<{ status_code: number | null }>(sql`
-        SELECT status_code FROM idempotency_keys WHERE account_id = ${accountId} AND key = 'hold-comment'`);
-      expect({ written: written?.n, stored: key?.status_code }).toEqual({ written: 1, stored: null });
+      const [key] = await db.query<{ status_code: number | null; applied: boolean }>(sql`
+        SELECT status_code, applied_at IS NOT NULL AS applied FROM idempotency_keys
+        WHERE account_id = ${accountId} AND key = 'hold-comment'`);
+      expect({ written: written?.n, stored: key?.status_code, applied: key?.applied }).toEqual({
+        written: 1,
+        stored: null,
+        applied: true,
+      });
       await db.exec("DROP TRIGGER crash_test_hold ON idempotency_keys; DROP FUNCTION crash_test_hold();");
       // The client retries after the in-progress minute: let it pass.
       await db.execute(sql`
@@ -673,7 +680,10 @@ describe("a server process killed with SIGKILL", { timeout: 240_000 }, () => {
         `${retry.headers.get("idempotent-replayed") === "true" ? " (replayed)" : ""}; ` +
         `${comments.length} comment(s), ${history.length} comment.created entries`,
     );
-    expect(retry.status).toBe(201);
+    expect({ status: retry.status, code: retry.body?.error?.code }).toEqual({
+      status: 409,
+      code: "idempotency_answer_lost",
+    });
     expect(
       comments.map((comment) => comment.id),
       "the comment, written once though retried with its Idempotency-Key",

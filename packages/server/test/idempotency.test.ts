@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { sql } from "../src/store/sql.js";
 import { basicAuth, httpClient, newAccount, type TestServer, useServer } from "./harness.js";
 
 describe("Idempotency-Key on POST", () => {
@@ -70,5 +71,52 @@ describe("Idempotency-Key on POST", () => {
     const res = await api("POST", "/v1/contacts", { name: "x" }, { "idempotency-key": "has space" });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe("invalid_idempotency_key");
+  });
+
+  /** The key's row as a process that died mid-request leaves it: no answer, a minute and more old. */
+  const abandon = (key: string, applied: boolean) =>
+    server.db.execute(sql`
+      UPDATE idempotency_keys
+      SET status_code = NULL, response_body = NULL, created_at = now() - interval '2 minutes',
+        applied_at = CASE WHEN ${applied}::boolean THEN now() - interval '2 minutes' END
+      WHERE account_id = ${fixture.admin.accountId} AND key = ${key}`);
+
+  it("runs a request again when its process died before it wrote anything", async () => {
+    const headers = { "idempotency-key": "died-before-writing" };
+    // A claim that never got to its write: the request is refused (no such contact), so nothing is written.
+    const refused = await api("POST", "/v1/contacts/999999999/comments", { text: "x" }, headers);
+    expect(refused.status).toBe(404);
+    await abandon("died-before-writing", false);
+    const retry = await api("POST", "/v1/contacts/999999999/comments", { text: "x" }, headers);
+    expect(retry.status).toBe(404);
+    expect(retry.headers.get("idempotent-replayed")).toBeNull();
+  });
+
+  it("never runs again a request that wrote but whose answer was lost: 409 saying so", async () => {
+    const headers = { "idempotency-key": "answer-lost" };
+    const first = await api("POST", "/v1/contacts", { name: "Idem Lost" }, headers);
+    expect(first.status).toBe(201);
+    await abandon("answer-lost", true);
+    const retry = await api("POST", "/v1/contacts", { name: "Idem Lost" }, headers);
+    expect(retry.status).toBe(409);
+    expect(retry.body.error.code).toBe("idempotency_answer_lost");
+    expect(await countNamed("Idem Lost")).toBe(1);
+  });
+
+  it("does not keep an API key's secret for replay: a retry is told the answer was withheld", async () => {
+    const me = (await api("GET", "/v1/me")).body;
+    const headers = { "idempotency-key": "issue-key" };
+    const first = await api("POST", `/v1/users/${me.user.id}/api_keys`, { name: "once" }, headers);
+    expect(first.status).toBe(201);
+    expect(typeof first.body.secret).toBe("string");
+    const [row] = await server.db.query<{ status_code: number; response_body: string | null }>(sql`
+      SELECT status_code, response_body FROM idempotency_keys
+      WHERE account_id = ${fixture.admin.accountId} AND key = 'issue-key'`);
+    expect(row).toEqual({ status_code: 201, response_body: null });
+    const retry = await api("POST", `/v1/users/${me.user.id}/api_keys`, { name: "once" }, headers);
+    expect(retry.status).toBe(409);
+    expect(retry.body.error.code).toBe("idempotency_answer_withheld");
+    const keys = (await api("GET", "/v1/api_keys")).body.data.filter((key: { name: string }) => key.name === "once");
+    expect(keys).toHaveLength(1);
   });
 });

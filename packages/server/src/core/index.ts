@@ -42,6 +42,7 @@ import { getFile, listFiles } from "./files/list.js";
 import { uploadFile } from "./files/upload.js";
 import { followContact, listContactFollowers, unfollowContact } from "./followers/follow.js";
 import { claimIdempotency, finishIdempotency } from "./idempotency/replay.js";
+import { markingTransactions, runUnderIdempotencyKey } from "./idempotency/scope.js";
 import { failedRowsCsv, getImport, listAccountImports } from "./imports/read.js";
 import { type RunOptions, runDueImports } from "./imports/run.js";
 import { type ImportUpload, startImport } from "./imports/start.js";
@@ -77,7 +78,8 @@ import {
 import { DeliverySender } from "./webhooks/send.js";
 
 /** The core's whole surface, bound to its dependencies: what faces are given. */
-export function createCore(deps: CoreDeps) {
+export function createCore(given: CoreDeps) {
+  const deps: CoreDeps = { ...given, db: markingTransactions(given.db) };
   const feed = new NotificationFeed(deps);
   const credentials = new CredentialCache(deps);
   const limiter =
@@ -246,8 +248,10 @@ export function createCore(deps: CoreDeps) {
     },
     idempotency: {
       claim: (actor: Actor, key: string, fingerprint: string) => claimIdempotency(deps, actor, key, fingerprint),
-      finish: (actor: Actor, key: string, statusCode: number, body: string) =>
+      finish: (actor: Actor, key: string, statusCode: number, body: string | null) =>
         finishIdempotency(deps, actor, key, statusCode, body),
+      /** Runs a request's work so that its writes mark its key applied as they commit. */
+      runUnder: <T>(actor: Actor, key: string, work: () => T): T => runUnderIdempotencyKey(actor.accountId, key, work),
     },
   };
 }

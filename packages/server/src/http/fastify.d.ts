@@ -12,6 +12,14 @@ declare module "fastify" {
     routeTable: readonly RouteEntry[];
   }
 
+  interface FastifyContextConfig {
+    /**
+     * The answer carries a secret shown only once (an API key's): with an Idempotency-Key it is
+     * not kept for replay, and a retry is told so.
+     */
+    secretInAnswer?: boolean;
+  }
+
   interface FastifyRequest {
     /** Set by a face's authentication hook. */
     actor: Actor | null;

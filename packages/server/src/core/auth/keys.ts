@@ -87,7 +87,9 @@ export async function createUser(
   if (!ROLES.includes(input.role)) errors.add("role", "invalid_role", `must be one of ${ROLES.join(", ")}`);
   errors.throwIfAny();
   try {
-    return toUser(await insertUser(deps.db, actor.accountId, { name, email, role: input.role }));
+    return toUser(
+      await deps.db.transaction((tx) => insertUser(tx, actor.accountId, { name, email, role: input.role })),
+    );
   } catch (error) {
     if (isPgError(error, PG_UNIQUE_VIOLATION)) {
       throw new ConflictError("email_taken", "Another user already has this email", "email");
@@ -109,7 +111,7 @@ export async function createApiKey(
   requireAdministrator(actor);
   const user = await findUser(deps.db, actor.accountId, input.userId);
   if (!user) throw new NotFoundError("user");
-  return issueApiKey(deps.db, actor.accountId, user.id, input.name ?? "");
+  return deps.db.transaction((tx) => issueApiKey(tx, actor.accountId, user.id, input.name ?? ""));
 }
 
 export async function revokeApiKey(deps: CoreDeps, actor: Actor, id: number): Promise<ApiKey> {

@@ -38,7 +38,7 @@ const MAX_ATTEMPTS = 3;
 
 export async function requestExport(deps: CoreDeps, actor: Actor, options: ContactsCsvOptions): Promise<ExportJob> {
   checkContactsCsvOptions(options);
-  const row = await insertExportJob(deps.db, actor.accountId, actor.userId, { ...options });
+  const row = await deps.db.transaction((tx) => insertExportJob(tx, actor.accountId, actor.userId, { ...options }));
   return toExportJob(row);
 }
 

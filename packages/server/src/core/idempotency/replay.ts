@@ -24,8 +24,9 @@ export function requestFingerprint(method: string, path: string, body: unknown):
 
 /**
  * Starts an idempotent request: "proceed" when this request owns the key, "replay" with the
- * first response when it finished before. A concurrent twin gets 409; reusing a key for a
- * different request gets 422.
+ * first response when it finished before. A concurrent twin gets 409, and so does a retry of a
+ * request that wrote but whose process died before storing its answer; reusing a key for a
+ * different request gets 422. The request's work must then run under `runUnderIdempotencyKey`.
  */
 export async function claimIdempotency(deps: CoreDeps, actor: Actor, key: string, fingerprint: string): Promise<Claim> {
   if (key.length === 0 || key.length > 255 || /[^\x21-\x7e]/.test(key)) {
@@ -51,19 +52,36 @@ export async function claimIdempotency(deps: CoreDeps, actor: Actor, key: string
     errors.add("Idempotency-Key", "key_reused", "was already used for a different request");
     errors.throwIfAny();
   }
-  if (existing.status_code === null || existing.response_body === null) {
+  if (existing.status_code === null) {
+    if (abandoned && existing.applied) {
+      throw new ConflictError(
+        "idempotency_answer_lost",
+        "The request with this Idempotency-Key was applied, but its answer was lost; it will not run again. " +
+          "Look the result up, or send it with a new key to run it again",
+      );
+    }
     throw new ConflictError("idempotency_in_progress", "A request with this Idempotency-Key is still in progress");
+  }
+  if (existing.response_body === null) {
+    throw new ConflictError(
+      "idempotency_answer_withheld",
+      "The request with this Idempotency-Key succeeded; its answer held a secret, which is shown once and not kept",
+    );
   }
   return { kind: "replay", statusCode: existing.status_code, body: existing.response_body };
 }
 
-/** Stores the response to replay; a server error instead frees the key for a retry. */
+/**
+ * Stores the response to replay (`null`: an answer holding a secret, which is not kept, only its
+ * status); a server error instead frees the key for a retry, unless the
+ * request had already written (then a retry is told its answer was lost).
+ */
 export async function finishIdempotency(
   deps: CoreDeps,
   actor: Actor,
   key: string,
   statusCode: number,
-  body: string,
+  body: string | null,
 ): Promise<void> {
   if (statusCode >= 500) await releaseIdempotencyKey(deps.db, actor.accountId, key);
   else await completeIdempotencyKey(deps.db, actor.accountId, key, statusCode, body);

@@ -22,9 +22,8 @@ export async function createInbox(deps: CoreDeps, actor: Actor, input: InboxInpu
   if (channelType === null) errors.add("channel_type", "invalid_value", `must be one of ${CHANNEL_TYPES.join(", ")}`);
   const provider = providerOf(input.provider, errors);
   errors.throwIfAny();
-  return toInbox(
-    await store.insertInbox(deps.db, actor.accountId, { name, channelType: channelType as string, provider }),
-  );
+  const columns = { name, channelType: channelType as string, provider };
+  return toInbox(await deps.db.transaction((tx) => store.insertInbox(tx, actor.accountId, columns)));
 }
 
 export async function updateInbox(deps: CoreDeps, actor: Actor, id: number, input: InboxInput): Promise<Inbox> {

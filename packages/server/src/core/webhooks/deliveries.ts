@@ -82,7 +82,7 @@ export async function retryDelivery(
 ): Promise<Delivery> {
   requireAdministrator(actor);
   await existingDelivery(deps, actor, webhookId, deliveryId);
-  await store.requeueDelivery(deps.db, actor.accountId, deliveryId);
+  await deps.db.transaction((tx) => store.requeueDelivery(tx, actor.accountId, deliveryId));
   return existingDelivery(deps, actor, webhookId, deliveryId);
 }
 

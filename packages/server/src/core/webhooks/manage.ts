@@ -31,7 +31,8 @@ export async function createWebhook(deps: CoreDeps, actor: Actor, input: Webhook
     errors,
   );
   errors.throwIfAny();
-  const id = await store.insertWebhook(deps.db, actor.accountId, { ...columns, secret: newWebhookSecret() });
+  const secret = newWebhookSecret();
+  const id = await deps.db.transaction((tx) => store.insertWebhook(tx, actor.accountId, { ...columns, secret }));
   return toWebhook((await store.findWebhook(deps.db, actor.accountId, id)) as store.WebhookRow, { withSecret: true });
 }
 
@@ -77,7 +78,8 @@ export async function deleteWebhook(deps: CoreDeps, actor: Actor, id: number): P
 export async function rotateWebhookSecret(deps: CoreDeps, actor: Actor, id: number): Promise<Webhook> {
   requireAdministrator(actor);
   await existing(deps, actor, id);
-  await store.setWebhookSecret(deps.db, actor.accountId, id, newWebhookSecret());
+  const secret = newWebhookSecret();
+  await deps.db.transaction((tx) => store.setWebhookSecret(tx, actor.accountId, id, secret));
   return toWebhook(await existing(deps, actor, id), { withSecret: true });
 }
 

@@ -1,35 +1,47 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { requestFingerprint } from "../../core/idempotency/replay.js";
 import type { Core } from "../../core/index.js";
 import { actorOf } from "./auth.js";
 
 /**
  * POSTs with an Idempotency-Key: the first response is stored and replayed to retries with the
- * same key and request; the response is only sent once it is stored.
+ * same key and request; the response is only sent once it is stored. A request that wrote but
+ * died before its answer was stored is never run again (core/idempotency).
  */
+/** Claims the request's key: the key when the request is to run, null when a replay was sent. */
+async function claim(core: Core, request: FastifyRequest, reply: FastifyReply, key: string): Promise<string | null> {
+  const fingerprint = requestFingerprint(request.method, request.url, request.body);
+  const claimed = await core.idempotency.claim(actorOf(request), key, fingerprint);
+  if (claimed.kind === "proceed") return key;
+  reply
+    .code(claimed.statusCode)
+    .header("content-type", "application/json; charset=utf-8")
+    .header("idempotent-replayed", "true")
+    .send(claimed.body);
+  return null;
+}
+
 export function registerIdempotency(app: FastifyInstance, core: Core): void {
-  app.addHook("preHandler", async (request, reply) => {
-    const key = request.headers["idempotency-key"];
-    if (request.method !== "POST" || key === undefined) return;
-    const actor = actorOf(request);
-    const text = Array.isArray(key) ? (key[0] ?? "") : key;
-    const fingerprint = requestFingerprint(request.method, request.url, request.body);
-    const claim = await core.idempotency.claim(actor, text, fingerprint);
-    if (claim.kind === "replay") {
-      return reply
-        .code(claim.statusCode)
-        .header("content-type", "application/json; charset=utf-8")
-        .header("idempotent-replayed", "true")
-        .send(claim.body);
-    }
-    request.idempotencyKey = text;
+  // Callback style: the rest of the request runs inside `done`, under the key, so the request's
+  // writes mark the key applied in their own transactions.
+  app.addHook("preHandler", (request, reply, done) => {
+    const header = request.headers["idempotency-key"];
+    if (request.method !== "POST" || header === undefined) return done();
+    const text = Array.isArray(header) ? (header[0] ?? "") : header;
+    claim(core, request, reply, text).then((key) => {
+      if (key === null) return;
+      request.idempotencyKey = key;
+      core.idempotency.runUnder(actorOf(request), key, () => done());
+    }, done);
   });
 
   app.addHook("onSend", async (request, reply, payload) => {
     if (request.idempotencyKey === null || request.actor === null) return payload;
     const key = request.idempotencyKey;
     request.idempotencyKey = null;
-    await core.idempotency.finish(request.actor, key, reply.statusCode, typeof payload === "string" ? payload : "");
+    const secret = request.routeOptions.config.secretInAnswer && reply.statusCode < 300;
+    const kept = secret ? null : typeof payload === "string" ? payload : "";
+    await core.idempotency.finish(request.actor, key, reply.statusCode, kept);
     return payload;
   });
 }

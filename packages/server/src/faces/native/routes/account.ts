@@ -77,6 +77,7 @@ export function accountRoutes(app: FastifyInstance, core: Core): void {
   routes.post(
     "/users/:id/api_keys",
     {
+      config: { secretInAnswer: true },
       schema: {
         tags,
         summary: "Issue an API key for a user (administrators); the secret is shown only here",

@@ -2,6 +2,7 @@ import type { Core } from "./core/index.js";
 
 interface Log {
   error(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
 }
 
 export interface BackgroundWork {
@@ -11,6 +12,8 @@ export interface BackgroundWork {
 }
 
 const POLL_MS = 1000;
+/** Leftovers are an hour old before they go (core/housekeeping), so sweeping hourly is enough. */
+const SWEEP_MS = 60 * 60 * 1000;
 
 /**
  * The process's background work: turning committed events into notifications and webhook
@@ -18,8 +21,8 @@ const POLL_MS = 1000;
  * once on a NOTIFY from any process and also polls, so a missed wake-up (or a retry coming due)
  * waits at most a second. Jobs are claimed with SKIP LOCKED and leases, so processes share them.
  */
-export type BackgroundKind = "events" | "webhooks" | "imports" | "exports";
-export const ALL_BACKGROUND_WORK: readonly BackgroundKind[] = ["events", "webhooks", "imports", "exports"];
+export type BackgroundKind = "events" | "webhooks" | "imports" | "exports" | "sweep";
+export const ALL_BACKGROUND_WORK: readonly BackgroundKind[] = ["events", "webhooks", "imports", "exports", "sweep"];
 
 export async function startBackgroundWork(
   core: Core,
@@ -58,6 +61,16 @@ export async function startBackgroundWork(
   };
   const timer = setInterval(tick, POLL_MS);
   tick();
+  // At start-up (what a crash left) and then hourly.
+  const sweep = kinds.has("sweep")
+    ? singleFlight(
+        () => sweepAndLog(core, log),
+        () => {},
+      )
+    : null;
+  sweep?.run();
+  const sweepTimer = sweep ? setInterval(sweep.run, SWEEP_MS) : null;
+  sweepTimer?.unref();
   return {
     async settled() {
       // Run every kind once more: work committed before this call may not have woken it yet.
@@ -67,6 +80,8 @@ export async function startBackgroundWork(
     },
     async stop() {
       clearInterval(timer);
+      if (sweepTimer) clearInterval(sweepTimer);
+      await sweep?.idle();
       stopping.abort();
       for (const stop of unwatch) await stop();
       // A running import finishes its current batch and is handed on, to resume from its checkpoint.
@@ -74,6 +89,15 @@ export async function startBackgroundWork(
       await sender?.stop();
     },
   };
+}
+
+async function sweepAndLog(core: Core, log: Log): Promise<void> {
+  try {
+    const swept = await core.sweepLeftovers();
+    if (Object.values(swept).some((n) => n > 0)) log.info({ swept }, "removed leftovers");
+  } catch (err) {
+    log.error({ err }, "sweeping leftovers failed");
+  }
 }
 
 /** Runs `work` now, or once more right after the current run if one is going: never two at once. */

@@ -7,7 +7,7 @@ import type { Database } from "../src/store/database.js";
 import { openPglite } from "../src/store/pglite.js";
 import { sql } from "../src/store/sql.js";
 import { basicAuth, type freshDatabase, httpClient } from "./harness.js";
-import { killHard, processStorage, type Started, start, stop } from "./processes.js";
+import { killHard, processStorage, type Started, start, stop, until } from "./processes.js";
 import { filesUnder, upload } from "./upload-helpers.js";
 
 /**
@@ -35,14 +35,6 @@ type Credentials = { key: string; secret: string };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 const sorted = <T>(values: T[]) => [...values].sort();
-
-async function until(what: string, done: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
-  const by = Date.now() + ms;
-  while (!(await done())) {
-    if (Date.now() > by) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 // ---- The burst ---------------------------------------------------------------------------------
 

@@ -92,3 +92,12 @@ export async function processStorage(
   }
   return { dataDir, database };
 }
+
+/** Waits until `done` holds, checking every 25 ms; fails naming `what` after `ms`. */
+export async function until(what: string, done: () => Promise<boolean> | boolean, ms = 60_000): Promise<void> {
+  const by = Date.now() + ms;
+  while (!(await done())) {
+    if (Date.now() > by) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

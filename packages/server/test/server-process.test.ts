@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, freshDatabase } from "./harness.js";
-import { buildServer, main, start, stop } from "./processes.js";
+import { buildServer, main, start, stop, until } from "./processes.js";
 
 // Each test starts real server processes, a PGlite one taking seconds to open on a busy machine.
 describe("the server process", { timeout: 240_000 }, () => {
@@ -21,7 +22,11 @@ describe("the server process", { timeout: 240_000 }, () => {
     await database.drop();
   });
 
-  const storage = () => ({ CONTACTD_DATA_DIR: join(dataDir, "db"), DATABASE_URL: database.url });
+  const storage = () => ({
+    CONTACTD_DATA_DIR: join(dataDir, "db"),
+    CONTACTD_FILES_DIR: join(dataDir, "files"),
+    DATABASE_URL: database.url,
+  });
 
   it("creates the scripted administrator on first start and keeps data across a restart", async () => {
     const admin = { key: "ck_process_admin", secret: "process-secret-0123456789" };
@@ -39,8 +44,15 @@ describe("the server process", { timeout: 240_000 }, () => {
     } finally {
       expect(await stop(first)).toBe(0);
     }
+    // An upload a killed process left staged two hours ago: the next start sweeps it away.
+    const staged = join(dataDir, "files", "tmp", "0123456789abcdef0123456789abcdef");
+    await mkdir(join(dataDir, "files", "tmp"), { recursive: true });
+    await writeFile(staged, "half an upload");
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(staged, twoHoursAgo, twoHoursAgo);
     const second = await start(env);
     try {
+      await until("the staged upload to be swept at start-up", async () => !existsSync(staged));
       expect(second.output).not.toContain("Created account");
       const list = await fetch(`${second.url}/v1/contacts`, { headers: { authorization: basicAuth(admin) } });
       const body = (await list.json()) as { data: Array<{ name: string }> };

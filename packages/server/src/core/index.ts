@@ -41,6 +41,7 @@ import type { FilePageInput, IncomingFile } from "./files/file.js";
 import { getFile, listFiles } from "./files/list.js";
 import { uploadFile } from "./files/upload.js";
 import { followContact, listContactFollowers, unfollowContact } from "./followers/follow.js";
+import { sweepLeftovers } from "./housekeeping/sweep.js";
 import { claimIdempotency, finishIdempotency } from "./idempotency/replay.js";
 import { markingTransactions, runUnderIdempotencyKey } from "./idempotency/scope.js";
 import { failedRowsCsv, getImport, listAccountImports } from "./imports/read.js";
@@ -246,6 +247,8 @@ export function createCore(given: CoreDeps) {
       await feed.close();
       await credentials.close();
     },
+    /** Removes staged uploads and bytes left by crashes, and expired Idempotency-Keys. */
+    sweepLeftovers: (now?: Date) => sweepLeftovers(deps, now),
     idempotency: {
       claim: (actor: Actor, key: string, fingerprint: string) => claimIdempotency(deps, actor, key, fingerprint),
       finish: (actor: Actor, key: string, statusCode: number, body: string | null) =>

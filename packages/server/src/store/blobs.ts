@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { mkdir, opendir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
@@ -29,6 +29,10 @@ export interface BlobStore {
   discard(staged: StagedBlob): Promise<void>;
   read(key: string): Promise<Readable | null>;
   delete(key: string): Promise<void>;
+  /** Removes staged bytes last written before `before` (left by a process that died); returns how many. */
+  sweepStaged(before: Date): Promise<number>;
+  /** The keys under `prefix` (e.g. "files") whose bytes were last written before `before`. */
+  keysWrittenBefore(prefix: string, before: Date): AsyncIterable<string>;
 }
 
 const HEAD_BYTES = 64;
@@ -104,6 +108,22 @@ export class LocalDiskBlobStore implements BlobStore {
     await rm(this.pathOf(key), { force: true });
   }
 
+  async sweepStaged(before: Date): Promise<number> {
+    let removed = 0;
+    for await (const path of filesUnder(join(this.root, "tmp"), before)) {
+      await rm(path, { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
+  async *keysWrittenBefore(prefix: string, before: Date): AsyncIterable<string> {
+    const top = this.pathOf(prefix);
+    for await (const path of filesUnder(top, before)) {
+      yield `${prefix}/${relative(top, path).split(sep).join("/")}`;
+    }
+  }
+
   private tmpOf(staged: StagedBlob): string {
     const tmp = this.#staged.get(staged);
     if (!tmp) throw new Error("blob was not staged here, or was already committed or discarded");
@@ -113,5 +133,21 @@ export class LocalDiskBlobStore implements BlobStore {
   private pathOf(key: string): string {
     if (!KEY.test(key)) throw new Error(`invalid blob key ${JSON.stringify(key)}`);
     return join(this.root, "blobs", ...key.split("/"));
+  }
+}
+
+/** The files under `dir`, at any depth, last modified before `before`; none when `dir` is missing. */
+async function* filesUnder(dir: string, before: Date): AsyncIterable<string> {
+  let entries: Awaited<ReturnType<typeof opendir>>;
+  try {
+    entries = await opendir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  for await (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* filesUnder(path, before);
+    else if (entry.isFile() && ((await stat(path).catch(() => null))?.mtime ?? before) < before) yield path;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "../src/store/sql.js";
-import { type httpClient, useServer } from "./harness.js";
+import { backend, type httpClient, useServer } from "./harness.js";
 
 type Api = ReturnType<typeof httpClient>;
 
@@ -148,4 +148,45 @@ describe("contact versions and concurrent writers", () => {
     expect(live).toHaveLength(1);
     expect([...live[0].labels].sort()).toEqual(ids.map((_, n) => `m${n}`).sort());
   });
+
+  // PGlite serves one connection at a time, so only PostgreSQL can deadlock.
+  it.skipIf(backend !== "postgres")(
+    "answers a request that lost a deadlock 409 concurrent_change, having changed nothing",
+    async () => {
+      const { api, server } = fixture;
+      const first = await create(api, { name: "Deadlock base", labels: ["kept"] });
+      const second = await create(api, { name: "Deadlock mergee", email: "deadlock@example.com" });
+      const [low, high] = [Number(first.id), Number(second.id)].sort((a, b) => a - b);
+      const lock = (id: number) =>
+        sql`SELECT id FROM contacts WHERE account_id = ${fixture.admin.accountId} AND id = ${id} FOR UPDATE`;
+      let merge: Promise<{ status: number; body: any }> | undefined;
+      // This session holds the higher id; the merge locks the lower one and waits for it; then this
+      // session asks for the lower one. PostgreSQL ends the cycle in the session that waited
+      // deadlock_timeout first: the merge's (1 s), since this one waits 30 s.
+      await server.db.transaction(async (tx) => {
+        await tx.exec("SET LOCAL deadlock_timeout = '30s'");
+        const [me] = await tx.query<{ pid: number }>(sql`SELECT pg_backend_pid() AS pid`);
+        await tx.query(lock(high));
+        merge = api("POST", "/v1/contacts/merge", { base_contact_id: first.id, mergee_contact_id: second.id });
+        // Until the merge waits for this session.
+        for (let waiting = 0; waiting === 0; ) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          const [row] = await server.db.query<{ n: number }>(sql`
+            SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${me?.pid}::int = ANY (pg_blocking_pids(pid))`);
+          waiting = row?.n ?? 0;
+        }
+        await tx.query(lock(low));
+      });
+      const answer = await (merge as Promise<{ status: number; body: any }>);
+      expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({
+        status: 409,
+        code: "concurrent_change",
+      });
+      // Nothing of the merge happened: both contacts are there as they were.
+      expect((await api("GET", `/v1/contacts/${second.id}`)).status).toBe(200);
+      const base = await api("GET", `/v1/contacts/${first.id}`);
+      expect(base.headers.get("etag")).toBe(first.etag);
+      expect(base.body.email).toBeNull();
+    },
+  );
 });

@@ -12,6 +12,7 @@ import { sendLivedeskError } from "./faces/livedesk/errors.js";
 import { livedeskFace } from "./faces/livedesk/index.js";
 import { sendNativeError } from "./faces/native/errors.js";
 import { nativeFace } from "./faces/native/index.js";
+import { type Lifecycle, operationsFace } from "./faces/operations/index.js";
 import { publicFace, sendPublicError } from "./faces/public/index.js";
 import { docsSecurity } from "./http/docs-security.js";
 import type { RouteEntry } from "./http/fastify.js";
@@ -19,6 +20,7 @@ import { registerJsonParser } from "./http/json-body.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { requestIdOf } from "./http/request-id.js";
 import { buildValidator } from "./http/validation.js";
+import { Metrics } from "./metrics.js";
 
 export interface AppOptions {
   core: Core;
@@ -30,6 +32,10 @@ export interface AppOptions {
   publicUrl?: string;
   /** Where log lines go; standard output when unset. */
   logDestination?: DestinationStream;
+  /** The process's metrics (shared with the background workers); the app's own when unset. */
+  metrics?: Metrics;
+  /** Set to draining on shutdown, so /readyz turns away new traffic. */
+  lifecycle?: Lifecycle;
 }
 
 /** The HTTP application: shared plumbing, the API description, and every face in one place. */
@@ -75,7 +81,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header("x-request-id", request.id);
     return payload;
   });
+  const metrics = options.metrics ?? new Metrics(options.core);
   app.addHook("onResponse", async (request, reply) => {
+    // Paths no route matched share one label, so made-up paths cannot multiply the series.
+    const route = request.routeOptions.url ?? "(unmatched)";
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     request.log.info(
       {
         method: request.method,
@@ -120,7 +130,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => errorSenderFor(request.url)(new NotFoundError("route"), request, reply));
   app.setErrorHandler((error, request, reply) => errorSenderFor(request.url)(error, request, reply));
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  app.get("/healthz", { schema: { hide: true } }, async () => ({ status: "ok" }));
+  await app.register(operationsFace, {
+    core: options.core,
+    metrics,
+    lifecycle: options.lifecycle ?? { draining: false },
+  });
   return app;
 }
 

@@ -1,4 +1,5 @@
 import type { Core } from "./core/index.js";
+import type { Metrics } from "./metrics.js";
 
 interface Log {
   error(obj: object, msg: string): void;
@@ -27,7 +28,7 @@ export const ALL_BACKGROUND_WORK: readonly BackgroundKind[] = ["events", "webhoo
 export async function startBackgroundWork(
   core: Core,
   log: Log,
-  options: { concurrency?: number; perWebhook?: number; kinds?: readonly BackgroundKind[] } = {},
+  options: { concurrency?: number; perWebhook?: number; kinds?: readonly BackgroundKind[]; metrics?: Metrics } = {},
 ): Promise<BackgroundWork> {
   const kinds = new Set(options.kinds ?? ALL_BACKGROUND_WORK);
   const sender = kinds.has("webhooks")
@@ -35,6 +36,7 @@ export async function startBackgroundWork(
         concurrency: options.concurrency ?? 16,
         perWebhook: options.perWebhook ?? 4,
         onError: (err) => log.error({ err }, "webhook delivery failed"),
+        onAttempt: (result) => options.metrics?.countDelivery(result),
       })
     : null;
   const loops: Array<ReturnType<typeof singleFlight>> = [];

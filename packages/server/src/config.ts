@@ -1,5 +1,5 @@
 import { isSupportedCountry } from "libphonenumber-js";
-import type { WebhookSettings } from "./core/deps.js";
+import type { CoreSettings, WebhookSettings } from "./core/deps.js";
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface Config {
@@ -27,6 +27,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Longest a database statement may run before it is cancelled (PostgreSQL); 0 for no limit. */
   statementTimeoutMs: number;
+  /** Longest a shutdown (SIGTERM) waits for requests and jobs in flight before exiting anyway. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -47,7 +49,56 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
+/** Every CONTACTD_ variable contactd reads: docs/configuration.md. */
+export const KNOWN_SETTINGS = [
+  "CONTACTD_DATA_DIR",
+  "CONTACTD_FILES_DIR",
+  "CONTACTD_DB_POOL_SIZE",
+  "CONTACTD_ADMIN_KEY",
+  "CONTACTD_ADMIN_SECRET",
+  "CONTACTD_ACCOUNT_NAME",
+  "CONTACTD_DEFAULT_COUNTRY",
+  "CONTACTD_PUBLIC_URL",
+  "CONTACTD_LOG_LEVEL",
+  "CONTACTD_BODY_LIMIT",
+  "CONTACTD_MAX_FILE_SIZE",
+  "CONTACTD_MAX_AVATAR_SIZE",
+  "CONTACTD_MAX_IMPORT_SIZE",
+  "CONTACTD_RATE_LIMIT",
+  "CONTACTD_REQUEST_TIMEOUT_MS",
+  "CONTACTD_STATEMENT_TIMEOUT_MS",
+  "CONTACTD_SHUTDOWN_TIMEOUT_MS",
+  "CONTACTD_WEBHOOK_TIMEOUT_MS",
+  "CONTACTD_WEBHOOK_MAX_ATTEMPTS",
+  "CONTACTD_WEBHOOK_RETRY_BASE_MS",
+  "CONTACTD_WEBHOOK_RETRY_MAX_MS",
+] as const;
+
+/** A misspelt setting would silently keep its default: refuse it, naming the likely one. */
+function refuseUnknownSettings(env: Env): void {
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith("CONTACTD_") || (KNOWN_SETTINGS as readonly string[]).includes(name)) continue;
+    const closest = [...KNOWN_SETTINGS].sort((a, b) => distance(name, a) - distance(name, b))[0];
+    throw new ConfigError(`${name} is not a contactd setting (did you mean ${closest}?)`);
+  }
+}
+
+/** Levenshtein distance, for suggestions. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      next[j] = Math.min((row[j] as number) + 1, (next[j - 1] as number) + 1, (row[j - 1] as number) + cost);
+    }
+    row = next;
+  }
+  return row[b.length] as number;
+}
+
 export function loadConfig(env: Env = process.env): Config {
+  refuseUnknownSettings(env);
   const adminKey = env.CONTACTD_ADMIN_KEY || undefined;
   const adminSecret = env.CONTACTD_ADMIN_SECRET || undefined;
   if ((adminKey === undefined) !== (adminSecret === undefined)) {
@@ -95,6 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: integer(env, "CONTACTD_RATE_LIMIT", 3000, 0, 100_000_000),
     requestTimeoutMs: integer(env, "CONTACTD_REQUEST_TIMEOUT_MS", 120_000, 0, 86_400_000),
     statementTimeoutMs: integer(env, "CONTACTD_STATEMENT_TIMEOUT_MS", 30_000, 0, 86_400_000),
+    shutdownTimeoutMs: integer(env, "CONTACTD_SHUTDOWN_TIMEOUT_MS", 30_000, 0, 3_600_000),
     host: env.HOST || "127.0.0.1",
     port: integer(env, "PORT", 3000, 0, 65535),
     poolSize: integer(env, "CONTACTD_DB_POOL_SIZE", 10, 1, 1000),
@@ -104,5 +156,17 @@ export function loadConfig(env: Env = process.env): Config {
     accountName: env.CONTACTD_ACCOUNT_NAME || "Default",
     adminKey,
     adminSecret,
+  };
+}
+
+/** What the core is given of the configuration. */
+export function coreSettingsOf(config: Config): CoreSettings {
+  return {
+    defaultCountry: config.defaultCountry,
+    maxFileBytes: config.maxFileBytes,
+    maxAvatarBytes: config.maxAvatarBytes,
+    maxImportBytes: config.maxImportBytes,
+    webhooks: config.webhooks,
+    rateLimitPerMinute: config.rateLimitPerMinute,
   };
 }

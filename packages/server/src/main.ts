@@ -1,9 +1,11 @@
 import pino from "pino";
 import { buildApp } from "./app.js";
 import { startBackgroundWork } from "./background.js";
-import { type Config, ConfigError, loadConfig } from "./config.js";
+import { type Config, ConfigError, coreSettingsOf, loadConfig } from "./config.js";
 import { bootstrap } from "./core/accounts/bootstrap.js";
 import { createCore } from "./core/index.js";
+import type { Lifecycle } from "./faces/operations/index.js";
+import { Metrics } from "./metrics.js";
 import { LocalDiskBlobStore } from "./store/blobs.js";
 import type { Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
@@ -14,18 +16,12 @@ async function main(config: Config): Promise<void> {
   await migrate(db);
   await announceFirstAccount(db, config);
   const blobs = new LocalDiskBlobStore(config.filesDir);
-  const settings = {
-    defaultCountry: config.defaultCountry,
-    maxFileBytes: config.maxFileBytes,
-    maxAvatarBytes: config.maxAvatarBytes,
-    maxImportBytes: config.maxImportBytes,
-    webhooks: config.webhooks,
-    rateLimitPerMinute: config.rateLimitPerMinute,
-  };
-  const core = createCore({ db, blobs, settings });
+  const core = createCore({ db, blobs, settings: coreSettingsOf(config) });
   // Written asynchronously: a synchronous write per line held up every request.
   const logDestination = pino.destination({ dest: 1, sync: false });
   process.once("exit", () => logDestination.flushSync());
+  const metrics = new Metrics(core);
+  const lifecycle: Lifecycle = { draining: false };
   const app = await buildApp({
     core,
     bodyLimit: config.bodyLimit,
@@ -33,18 +29,34 @@ async function main(config: Config): Promise<void> {
     logLevel: config.logLevel,
     publicUrl: config.publicUrl,
     logDestination,
+    metrics,
+    lifecycle,
   });
   await app.listen({ host: config.host, port: config.port });
-  const background = await startBackgroundWork(core, app.log);
-  const stop = async () => {
-    await background.stop();
-    await app.close();
-    await core.close();
-    await db.close();
-    process.exit(0);
+  const background = await startBackgroundWork(core, app.log, { metrics });
+  const shutdown = async (signal: string) => {
+    app.log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, "shutting down");
+    lifecycle.draining = true;
+    // Past the timeout, whatever is still running is cut off: leases hand unfinished jobs on.
+    setTimeout(() => {
+      app.log.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out; exiting with work unfinished");
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    try {
+      // Stop accepting and finish the requests in flight, while the workers finish their current
+      // jobs (an import its current batch); then the database goes.
+      await Promise.all([app.close(), background.stop()]);
+      await core.close();
+      await db.close();
+      app.log.info("shut down");
+      process.exit(0);
+    } catch (err) {
+      app.log.error({ err }, "shutdown failed");
+      process.exit(1);
+    }
   };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
 }
 
 async function announceFirstAccount(db: Database, config: Config): Promise<void> {

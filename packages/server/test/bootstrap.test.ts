@@ -60,6 +60,13 @@ describe("configuration", () => {
       [{ DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
       [{ CONTACTD_LOG_LEVEL: "loud" }, /CONTACTD_LOG_LEVEL/],
       [{ CONTACTD_DB_POOL_SIZE: "0" }, /CONTACTD_DB_POOL_SIZE/],
+      [{ CONTACTD_SHUTDOWN_TIMEOUT_MS: "-1" }, /CONTACTD_SHUTDOWN_TIMEOUT_MS/],
+      // A misspelt name would otherwise leave its setting at the default without a word.
+      [
+        { CONTACTD_RATE_LIMT: "5" },
+        /CONTACTD_RATE_LIMT is not a contactd setting \(did you mean CONTACTD_RATE_LIMIT\?\)/,
+      ],
+      [{ CONTACTD_DATADIR: "/tmp" }, /did you mean CONTACTD_DATA_DIR/],
     ];
     for (const [env, message] of bad) {
       expect(() => loadConfig(env), JSON.stringify(env)).toThrow(ConfigError);

@@ -967,7 +967,7 @@ describe("a server process killed with SIGKILL", { timeout: 240_000 }, () => {
     const cut = await withDatabase(async (db) => {
       const [job] = await db.query<{ status: string; attempts: number }>(sql`
         SELECT status, attempts FROM export_jobs WHERE account_id = ${accountId} AND id = ${Number(id)}`);
-      // The lease is ten minutes: let it run out now, as time would.
+      // The lease is two minutes: let it run out now, as time would.
       await db.execute(sql`
         UPDATE export_jobs SET locked_until = now() - interval '1 second'
         WHERE account_id = ${accountId} AND id = ${Number(id)} AND status = 'running'`);

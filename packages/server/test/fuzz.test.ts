@@ -11,6 +11,7 @@ import { FILTER_OPERATORS } from "../src/core/contacts/filter-keys.js";
 import { DEFAULT_COLUMNS, EXPORT_SORT_KEYS } from "../src/core/exports/contacts-csv.js";
 import * as chatwoot from "../src/faces/chatwoot/schemas.js";
 import * as imbrace from "../src/faces/imbrace/schemas.js";
+import { Metrics } from "../src/metrics.js";
 import type { Database } from "../src/store/database.js";
 import { migrate } from "../src/store/migrate.js";
 import { sql } from "../src/store/sql.js";
@@ -2204,6 +2205,8 @@ const COMPAT: Record<string, { query?: Schema; body?: Schema }> = {
   [`POST ${IB}/contacts/_fileupload`]: {},
   "GET /avatars/:key": {},
   "GET /healthz": {},
+  "GET /readyz": {},
+  "GET /metrics": {},
   "GET /openapi.json": {},
 };
 
@@ -3073,7 +3076,8 @@ async function startFuzzServer(db?: Database, requestTimeout?: number): Promise<
   const blobs = await tempBlobStore();
   const { bodyLimit, ...settings } = LIMITS;
   const core = testCore(database, blobs, settings);
-  const app = await buildApp({ core, logLevel: "error", logDestination: errorLog, bodyLimit, requestTimeout });
+  const metrics = new Metrics(core);
+  const app = await buildApp({ core, logLevel: "error", logDestination: errorLog, bodyLimit, requestTimeout, metrics });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return {
     url,
@@ -3082,6 +3086,7 @@ async function startFuzzServer(db?: Database, requestTimeout?: number): Promise<
     core,
     app,
     background: undefined,
+    metrics,
     async close() {
       await app.close();
       await core.close();

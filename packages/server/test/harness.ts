@@ -8,6 +8,8 @@ import { type BackgroundWork, startBackgroundWork } from "../src/background.js";
 import { createAccount } from "../src/core/accounts/create.js";
 import { type CoreSettings, DEFAULT_SETTINGS } from "../src/core/deps.js";
 import { type Core, createCore } from "../src/core/index.js";
+import type { Lifecycle } from "../src/faces/operations/index.js";
+import { Metrics } from "../src/metrics.js";
 import { type BlobStore, LocalDiskBlobStore } from "../src/store/blobs.js";
 import type { Database } from "../src/store/database.js";
 import { migrate } from "../src/store/migrate.js";
@@ -101,6 +103,7 @@ export interface TestServer {
   core: Core;
   app: FastifyInstance;
   background: BackgroundWork | undefined;
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -126,6 +129,8 @@ export async function startServer(
      * compare whole tables, which other test files on the shared database would disturb.
      */
     isolated?: boolean;
+    /** Shutting down: /readyz turns traffic away while `draining` is set. */
+    lifecycle?: Lifecycle;
   } & Partial<CoreSettings> = {},
 ): Promise<TestServer> {
   const {
@@ -135,6 +140,7 @@ export async function startServer(
     publicUrl,
     background: withBackground,
     isolated,
+    lifecycle,
     ...settings
   } = options;
   // On the shared PostgreSQL database, a server doing background work would also take other test
@@ -143,12 +149,13 @@ export async function startServer(
   const db = givenDb ?? (own ? await migrated(await own.open()) : await openTestDatabase());
   const blobs = await tempBlobStore();
   const core = testCore(db, blobs, settings);
-  const app = await buildApp({ core, logLevel: "silent", bodyLimit, requestTimeout, publicUrl });
+  const metrics = new Metrics(core);
+  const app = await buildApp({ core, logLevel: "silent", bodyLimit, requestTimeout, publicUrl, metrics, lifecycle });
   const address = await app.listen({ host: "127.0.0.1", port: 0 });
   // Events and webhooks only: imports and exports read the blob store of the server that took
   // them, and test servers each have their own, so tests run those jobs themselves.
   const background = withBackground
-    ? await startBackgroundWork(core, console, { kinds: ["events", "webhooks"] })
+    ? await startBackgroundWork(core, console, { kinds: ["events", "webhooks"], metrics })
     : undefined;
   return {
     url: address,
@@ -157,6 +164,7 @@ export async function startServer(
     core,
     app,
     background,
+    metrics,
     async close() {
       await background?.stop();
       await app.close();

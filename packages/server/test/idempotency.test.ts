@@ -1,6 +1,8 @@
+import { request as httpRequest } from "node:http";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "../src/store/sql.js";
 import { basicAuth, httpClient, newAccount, type TestServer, useServer } from "./harness.js";
+import { MULTIPART, multipartBody, upload } from "./upload-helpers.js";
 
 describe("Idempotency-Key on POST", () => {
   const fixture = useServer();
@@ -118,5 +120,59 @@ describe("Idempotency-Key on POST", () => {
     expect(retry.body.error.code).toBe("idempotency_answer_withheld");
     const keys = (await api("GET", "/v1/api_keys")).body.data.filter((key: { name: string }) => key.name === "once");
     expect(keys).toHaveLength(1);
+  });
+
+  it("keeps the claim of a long upload alive, so a retry meanwhile waits instead of running it twice", {
+    timeout: 60_000,
+  }, async () => {
+    const contact = (await api("POST", "/v1/contacts", { name: "Slow Upload" })).body.id as string;
+    const body = multipartBody([
+      { name: "file", filename: "slow.txt", contentType: "text/plain", data: "x".repeat(1000) },
+    ]);
+    const headers = { "idempotency-key": "slow-upload" };
+    const url = new URL(`${server.url}/v1/contacts/${contact}/files`);
+    const request = httpRequest(url, {
+      method: "POST",
+      headers: {
+        authorization: basicAuth(fixture.admin),
+        "content-type": MULTIPART,
+        "content-length": String(body.length),
+        ...headers,
+      },
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      request.on("response", (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on("error", reject);
+    });
+    request.write(body.subarray(0, 100));
+    // The upload has been going on for two minutes, as far as the claim's age tells.
+    const claimed = async () =>
+      (
+        await server.db.query<{ age: number }>(sql`
+          SELECT extract(epoch FROM now() - created_at)::float8 AS age FROM idempotency_keys
+          WHERE account_id = ${fixture.admin.accountId} AND key = 'slow-upload'`)
+      )[0]?.age;
+    for (let i = 0; i < 200 && (await claimed()) === undefined; i++) await new Promise((r) => setTimeout(r, 25));
+    await server.db.execute(sql`
+      UPDATE idempotency_keys SET created_at = now() - interval '2 minutes'
+      WHERE account_id = ${fixture.admin.accountId} AND key = 'slow-upload'`);
+    // Its request renews the claim while it runs (every 15 s).
+    const by = Date.now() + 30_000;
+    while (((await claimed()) ?? 0) > 60 && Date.now() < by) await new Promise((r) => setTimeout(r, 250));
+    expect(await claimed()).toBeLessThan(60);
+    const retry = await upload(
+      url.href,
+      basicAuth(fixture.admin),
+      { data: "x".repeat(1000), filename: "slow.txt", contentType: "text/plain" },
+      { headers },
+    );
+    expect(retry.status).toBe(409);
+    expect(retry.body.error.code).toBe("idempotency_in_progress");
+    request.end(body.subarray(100));
+    expect(await answered).toBe(201);
+    expect((await api("GET", `/v1/contacts/${contact}/files`)).body.data).toHaveLength(1);
   });
 });

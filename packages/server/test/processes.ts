@@ -18,10 +18,12 @@ export interface Started {
   output: string;
 }
 
-/** Starts the built server as `npm start` does and waits until it listens. */
-export function start(env: Record<string, string | undefined>): Promise<Started> {
+export const cliMain = join(serverDir, "dist", "cli", "main.js");
+
+/** Starts the built server as `npm start` does (or `args`, e.g. `contactd start`) and waits until it listens. */
+export function start(env: Record<string, string | undefined>, args: string[] = [main]): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main], {
+    const child = spawn(process.execPath, args, {
       env: {
         ...process.env,
         DATABASE_URL: undefined,
@@ -39,7 +41,15 @@ export function start(env: Record<string, string | undefined>): Promise<Started>
       const match = output.match(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
       if (match?.[1]) {
         clearTimeout(timer);
-        resolve({ child, url: match[1], output });
+        const url = match[1];
+        // Everything the process has written so far, also after it started.
+        resolve({
+          child,
+          url,
+          get output() {
+            return output;
+          },
+        });
       }
     };
     child.stdout.on("data", onData);

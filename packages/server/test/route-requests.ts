@@ -32,7 +32,7 @@ const LIVEDESK = "/api/v2/accounts/contacts";
 
 /**
  * The routes anyone may call without credentials: uploaded avatars (the long random key is the
- * capability), the API document and its docs page, the health check, and Chatwoot's `GET /api`
+ * capability), the API document and its docs page, health, readiness and metrics, and Chatwoot's `GET /api`
  * (n8n's credential test). Every other route must refuse a request without credentials.
  */
 export const DOCS_URLS = [
@@ -44,7 +44,7 @@ export const DOCS_URLS = [
   "/docs/static/*",
 ] as const;
 export const PUBLIC_ROUTES: readonly string[] = [
-  ...["/avatars/:key", "/api", "/openapi.json", "/healthz", ...DOCS_URLS].flatMap((url) => [
+  ...["/avatars/:key", "/api", "/openapi.json", "/healthz", "/readyz", "/metrics", ...DOCS_URLS].flatMap((url) => [
     `GET ${url}`,
     `HEAD ${url}`,
   ]),
@@ -564,6 +564,8 @@ add(
 add("GET /api", fixed("/api"));
 add("GET /openapi.json", fixed("/openapi.json"));
 add("GET /healthz", fixed("/healthz"));
+add("GET /readyz", fixed("/readyz"));
+add("GET /metrics", fixed("/metrics"));
 for (const url of DOCS_URLS) add(`GET ${url}`, fixed(url.replace("*", "swagger-ui.css")));
 add("HEAD /docs/", fixed("/docs/"));
 

@@ -1,11 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { basicAuth, freshDatabase } from "./harness.js";
 import { buildServer, main, start, stop, until } from "./processes.js";
+import { openSse } from "./sse-reader.js";
 
 // Each test starts real server processes, a PGlite one taking seconds to open on a busy machine.
 describe("the server process", { timeout: 240_000 }, () => {
@@ -88,5 +90,81 @@ describe("the server process", { timeout: 240_000 }, () => {
     }
     expect(failure?.status).toBe(2);
     expect(failure?.stderr.toString()).toContain("PORT");
+  });
+
+  /** A POST whose body arrives in two parts, `pause` apart; resolves to the answer's status. */
+  function slowPost(url: string, admin: { key: string; secret: string }, pause: Promise<unknown>): Promise<number> {
+    const body = JSON.stringify({ name: "Sent slowly" });
+    const request = httpRequest(`${url}/v1/contacts`, {
+      method: "POST",
+      headers: {
+        authorization: basicAuth(admin),
+        "content-type": "application/json",
+        "content-length": String(Buffer.byteLength(body)),
+      },
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      request.on("response", (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on("error", reject);
+    });
+    request.write(body.slice(0, 8));
+    void pause.then(() => request.end(body.slice(8)));
+    return answered;
+  }
+
+  it("shuts down on SIGTERM: stops accepting, answers what is in flight, ends live streams, exits 0", async () => {
+    const admin = { key: "ck_process_admin", secret: "process-secret-0123456789" };
+    const env = { ...storage(), CONTACTD_ADMIN_KEY: admin.key, CONTACTD_ADMIN_SECRET: admin.secret };
+    const server = await start(env);
+    const stream = await openSse(`${server.url}/v1/notifications/stream`, { authorization: basicAuth(admin) });
+    expect(stream.status).toBe(200);
+    let finishBody: (value?: unknown) => void = () => {};
+    const inFlight = slowPost(server.url, admin, new Promise((resolve) => (finishBody = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exited = stop(server);
+    await until("the process to stop listening", async () =>
+      fetch(`${server.url}/healthz`).then(
+        () => false,
+        () => true,
+      ),
+    );
+    finishBody();
+    expect(await inFlight, "the request in flight at SIGTERM").toBe(201);
+    expect(await exited).toBe(0);
+    await until("the live stream to end", () => stream.ended, 5000);
+    expect(server.output).toContain("shutting down");
+
+    // What was answered is kept.
+    const again = await start(env);
+    try {
+      const list = await fetch(`${again.url}/v1/contacts/search?q=sent%20slowly`, {
+        headers: { authorization: basicAuth(admin) },
+      });
+      expect(((await list.json()) as { data: unknown[] }).data).toHaveLength(1);
+    } finally {
+      await stop(again);
+    }
+  });
+
+  it("exits with status 1 when what is in flight outlasts CONTACTD_SHUTDOWN_TIMEOUT_MS", async () => {
+    const admin = { key: "ck_process_admin", secret: "process-secret-0123456789" };
+    const env = {
+      ...storage(),
+      CONTACTD_ADMIN_KEY: admin.key,
+      CONTACTD_ADMIN_SECRET: admin.secret,
+      CONTACTD_SHUTDOWN_TIMEOUT_MS: "1000",
+    };
+    const server = await start(env);
+    // A body that never finishes: the request is still in flight when the timeout comes.
+    const stalled = slowPost(server.url, admin, new Promise(() => {})).catch(() => 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const began = Date.now();
+    expect(await stop(server)).toBe(1);
+    expect(Date.now() - began).toBeLessThan(10_000);
+    expect(server.output).toContain("shutdown timed out");
+    expect(await stalled).toBe(0);
   });
 });

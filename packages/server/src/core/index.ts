@@ -1,7 +1,10 @@
 import { EVENTS_CHANNEL } from "../store/events.js";
 import { EXPORTS_CHANNEL } from "../store/export-jobs.js";
 import { IMPORTS_CHANNEL } from "../store/imports.js";
+import { queueDepths } from "../store/operations.js";
 import { DELIVERIES_CHANNEL } from "../store/webhooks.js";
+import { administratorOf } from "./accounts/administrator.js";
+import { createAccount } from "./accounts/create.js";
 import { type AccountSettings, getAccountSettings, updateAccountSettings } from "./accounts/settings.js";
 import { type ActivityPageInput, contactActivities, conversationActivities } from "./activities/list.js";
 import type { Actor } from "./actor.js";
@@ -42,7 +45,7 @@ import { getFile, listFiles } from "./files/list.js";
 import { uploadFile } from "./files/upload.js";
 import { followContact, listContactFollowers, unfollowContact } from "./followers/follow.js";
 import { sweepLeftovers } from "./housekeeping/sweep.js";
-import { claimIdempotency, finishIdempotency } from "./idempotency/replay.js";
+import { claimIdempotency, finishIdempotency, keepClaimAlive } from "./idempotency/replay.js";
 import { markingTransactions, runUnderIdempotencyKey } from "./idempotency/scope.js";
 import { failedRowsCsv, getImport, listAccountImports } from "./imports/read.js";
 import { type RunOptions, runDueImports } from "./imports/run.js";
@@ -66,6 +69,7 @@ import {
   markNotificationsRead,
 } from "./notifications/inbox.js";
 import { NotificationFeed } from "./notifications/live.js";
+import { checkReadiness } from "./operations/readiness.js";
 import { listAttempts, listDeliveries, retryDelivery } from "./webhooks/deliveries.js";
 import {
   createWebhook,
@@ -128,6 +132,12 @@ export function createCore(given: CoreDeps) {
     account: {
       settings: (actor: Actor) => getAccountSettings(deps, actor),
       updateSettings: (actor: Actor, input: Partial<AccountSettings>) => updateAccountSettings(deps, actor, input),
+    },
+    /** For operators (the command line), not for any face: accounts are made outside the API. */
+    accounts: {
+      create: (input: { name: string; key?: { key: string; secret: string } }) =>
+        deps.db.transaction((tx) => createAccount(tx, input)),
+      administrator: (accountId: number) => administratorOf(deps, accountId),
     },
     exports: {
       contactsCsv: (actor: Actor, options: ContactsCsvOptions) => contactsCsv(deps, actor, options),
@@ -247,12 +257,20 @@ export function createCore(given: CoreDeps) {
       await feed.close();
       await credentials.close();
     },
+    /** What operators watch: readiness, work waiting for the background workers, the connection pool. */
+    operations: {
+      readiness: () => checkReadiness(deps),
+      queueDepths: () => queueDepths(deps.db),
+      poolStats: () => deps.db.poolStats(),
+    },
     /** Removes staged uploads and bytes left by crashes, and expired Idempotency-Keys. */
     sweepLeftovers: (now?: Date) => sweepLeftovers(deps, now),
     idempotency: {
       claim: (actor: Actor, key: string, fingerprint: string) => claimIdempotency(deps, actor, key, fingerprint),
       finish: (actor: Actor, key: string, statusCode: number, body: string | null) =>
         finishIdempotency(deps, actor, key, statusCode, body),
+      /** Renews a claim while its request runs (a long upload); returns the stop. */
+      keepAlive: (actor: Actor, key: string) => keepClaimAlive(deps, actor, key),
       /** Runs a request's work so that its writes mark its key applied as they commit. */
       runUnder: <T>(actor: Actor, key: string, work: () => T): T => runUnderIdempotencyKey(actor.accountId, key, work),
     },

@@ -57,3 +57,10 @@ export async function findUser(db: Queryable, accountId: number, id: number): Pr
 export async function listUsers(db: Queryable, accountId: number): Promise<UserRow[]> {
   return db.query<UserRow>(sql`SELECT ${USER_COLUMNS} FROM users WHERE account_id = ${accountId} ORDER BY id`);
 }
+
+/** The account's first administrator (by id), who acts for work started outside any request. */
+export async function firstAdministrator(db: Queryable, accountId: number): Promise<UserRow | null> {
+  const rows = await db.query<UserRow>(sql`
+    SELECT ${USER_COLUMNS} FROM users WHERE account_id = ${accountId} AND role = 'administrator' ORDER BY id LIMIT 1`);
+  return rows[0] ?? null;
+}

@@ -19,7 +19,18 @@ export interface Database extends Queryable {
    * missed, so the listener should catch up from the database. Resolves to a function that stops.
    */
   listen(channel: string, onMessage: (payload: string | null) => void): Promise<() => Promise<void>>;
+  /** The connection pool's state; null for the embedded database, which has one connection. */
+  poolStats(): PoolStats | null;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** Connections open. */
+  total: number;
+  /** Open connections not lent out. */
+  idle: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
 }
 
 /** Postgres error codes the core reacts to. */

@@ -86,6 +86,17 @@ export async function claimExportJob(
   return row;
 }
 
+/** Extends the lease of a job this worker still holds (same attempt). */
+export async function renewExportLease(
+  db: Queryable,
+  job: { account_id: number; id: number; attempts: number },
+  leaseMs: number,
+): Promise<void> {
+  await db.execute(sql`
+    UPDATE export_jobs SET locked_until = now() + make_interval(secs => ${leaseMs / 1000}::double precision)
+    WHERE account_id = ${job.account_id} AND id = ${job.id} AND attempts = ${job.attempts} AND status = 'running'`);
+}
+
 /** Ends a job this worker holds (same attempt); returns false when the lease was lost meanwhile. */
 export async function finishExportJob(
   db: Queryable,

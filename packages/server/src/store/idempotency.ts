@@ -45,6 +45,13 @@ export async function reclaimIdempotencyKey(
   return changed > 0;
 }
 
+/** Shows a claim is still worked on (its request is running), so it does not look abandoned. */
+export async function touchIdempotencyKey(db: Queryable, accountId: number, key: string): Promise<void> {
+  await db.execute(sql`
+    UPDATE idempotency_keys SET created_at = now()
+    WHERE account_id = ${accountId} AND key = ${key} AND status_code IS NULL`);
+}
+
 /** Marks a key's request as written; run inside the transaction of that write. */
 export async function markIdempotencyKeyApplied(tx: Queryable, accountId: number, key: string): Promise<void> {
   await tx.execute(sql`

@@ -55,6 +55,7 @@ function wrap(client: PGlite): Database {
     ...queryable(client),
     transaction: (work) => client.transaction((tx) => work(queryable(tx))),
     listen: (channel, onMessage) => client.listen(channel, onMessage),
+    poolStats: () => null,
     close: () => client.close(),
   };
 }

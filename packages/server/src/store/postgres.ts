@@ -74,6 +74,7 @@ export function openPostgres(
       }
     },
     listen: (channel, onMessage) => listener.listen(channel, onMessage),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await listener.close();
       await pool.end();

@@ -3,7 +3,7 @@ import type { Database } from "../../store/database.js";
 import { sql } from "../../store/sql.js";
 import { createAccount, type NewAccount } from "./create.js";
 
-const BOOTSTRAP_LOCK = 7_404_012;
+const BOOTSTRAP_LOCK = 7_404_013;
 
 /**
  * On an empty database, creates the first account and its administrator credential: the given

@@ -7,6 +7,7 @@ import {
   finishExportJob,
   insertExportJob,
   listExportJobs,
+  renewExportLease,
 } from "../../store/export-jobs.js";
 import type { Actor } from "../actor.js";
 import { checkLimit } from "../contacts/list.js";
@@ -33,7 +34,12 @@ export interface ExportJob {
   finishedAt: Date | null;
 }
 
-const LEASE_MS = 10 * 60 * 1000;
+/**
+ * Renewed by a heartbeat while the export runs, however long it takes; a worker that stops
+ * renewing it (crashed) hands the job on within two minutes.
+ */
+const LEASE_MS = 2 * 60 * 1000;
+const HEARTBEAT_MS = LEASE_MS / 4;
 const MAX_ATTEMPTS = 3;
 
 export async function requestExport(deps: CoreDeps, actor: Actor, options: ContactsCsvOptions): Promise<ExportJob> {
@@ -80,7 +86,15 @@ export async function runDueExports(deps: CoreDeps, options: { accountId?: numbe
   let done = 0;
   const claim = () => claimExportJob(deps.db, LEASE_MS, options.accountId);
   for (let job = await claim(); job; job = await claim()) {
-    await runExport(deps, job);
+    const claimed = job;
+    const heartbeat = setInterval(() => {
+      renewExportLease(deps.db, claimed, LEASE_MS).catch(() => {});
+    }, HEARTBEAT_MS);
+    try {
+      await runExport(deps, job);
+    } finally {
+      clearInterval(heartbeat);
+    }
     done++;
   }
   return done;

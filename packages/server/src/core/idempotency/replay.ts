@@ -5,14 +5,20 @@ import {
   deleteExpiredIdempotencyKeys,
   reclaimIdempotencyKey,
   releaseIdempotencyKey,
+  touchIdempotencyKey,
 } from "../../store/idempotency.js";
 import type { Actor } from "../actor.js";
 import type { CoreDeps } from "../deps.js";
 import { BadRequestError, ConflictError, FieldErrors } from "../errors.js";
 
-/** How long a stored response is replayed, and when an unfinished claim counts as abandoned. */
+/**
+ * How long a stored response is replayed, and when an unfinished claim counts as abandoned: its
+ * request renews it while running (a long upload takes longer than that), so only a claim whose
+ * process died goes quiet.
+ */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 const ABANDONED_AFTER_SECONDS = 60;
+const CLAIM_HEARTBEAT_MS = (ABANDONED_AFTER_SECONDS * 1000) / 4;
 
 export type Claim = { kind: "proceed" } | { kind: "replay"; statusCode: number; body: string };
 
@@ -85,6 +91,15 @@ export async function finishIdempotency(
 ): Promise<void> {
   if (statusCode >= 500) await releaseIdempotencyKey(deps.db, actor.accountId, key);
   else await completeIdempotencyKey(deps.db, actor.accountId, key, statusCode, body);
+}
+
+/** Renews a claim while its request runs; returns the function that stops renewing. */
+export function keepClaimAlive(deps: CoreDeps, actor: Actor, key: string): () => void {
+  const timer = setInterval(() => {
+    touchIdempotencyKey(deps.db, actor.accountId, key).catch(() => {});
+  }, CLAIM_HEARTBEAT_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 export async function purgeExpiredIdempotencyKeys(deps: CoreDeps): Promise<number> {

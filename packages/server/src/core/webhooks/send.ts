@@ -30,7 +30,13 @@ export class DeliverySender {
 
   constructor(
     private readonly deps: CoreDeps,
-    private readonly options: { concurrency: number; perWebhook: number; onError: (error: unknown) => void },
+    private readonly options: {
+      concurrency: number;
+      perWebhook: number;
+      onError: (error: unknown) => void;
+      /** Told the result of every attempt (for metrics). */
+      onAttempt?: (result: "delivered" | "retrying" | "failed") => void;
+    },
   ) {}
 
   poke(): void {
@@ -88,6 +94,7 @@ export class DeliverySender {
     if (delivery.on_probation) this.onProbationInFlight++;
     const task = deliver(this.deps, delivery)
       .then((outcome) => {
+        this.options.onAttempt?.(outcome.status === "pending" ? "retrying" : outcome.status);
         // Retries come due without any NOTIFY: look again when this one does.
         if (outcome.status === "pending") setTimeout(() => this.poke(), outcome.retryInMs).unref();
       })

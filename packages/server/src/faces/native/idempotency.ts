@@ -22,6 +22,7 @@ async function claim(core: Core, request: FastifyRequest, reply: FastifyReply, k
 }
 
 export function registerIdempotency(app: FastifyInstance, core: Core): void {
+  const heartbeats = new WeakMap<FastifyRequest, () => void>();
   // Callback style: the rest of the request runs inside `done`, under the key, so the request's
   // writes mark the key applied in their own transactions.
   app.addHook("preHandler", (request, reply, done) => {
@@ -31,9 +32,18 @@ export function registerIdempotency(app: FastifyInstance, core: Core): void {
     claim(core, request, reply, text).then((key) => {
       if (key === null) return;
       request.idempotencyKey = key;
+      heartbeats.set(request, core.idempotency.keepAlive(actorOf(request), key));
       core.idempotency.runUnder(actorOf(request), key, () => done());
     }, done);
   });
+
+  // However the request ends (answered, failed, or the client went away), its claim stops renewing.
+  const stopHeartbeat = async (request: FastifyRequest) => {
+    heartbeats.get(request)?.();
+    heartbeats.delete(request);
+  };
+  app.addHook("onResponse", stopHeartbeat);
+  app.addHook("onRequestAbort", stopHeartbeat);
 
   app.addHook("onSend", async (request, reply, payload) => {
     if (request.idempotencyKey === null || request.actor === null) return payload;

@@ -6,10 +6,11 @@ const MAX_RETRY_AFTER_MS = 60_000;
 
 /**
  * Statuses worth another attempt: the request may well succeed later. A 409 only when the same
- * Idempotency-Key is still being processed; any other conflict will not go away by itself.
+ * Idempotency-Key is still being processed, or when another request changed the same records at
+ * the same moment (nothing was changed); any other conflict will not go away by itself.
  */
 export function isRetryableStatus(status: number, code: string | undefined): boolean {
-  if (status === 409) return code === "idempotency_in_progress";
+  if (status === 409) return code === "idempotency_in_progress" || code === "concurrent_change";
   return status === 408 || status === 429 || status >= 500;
 }
 

@@ -118,6 +118,18 @@ describe("retries", () => {
     for (const attempt of front.attempts) expect(attempt.headers["idempotency-key"]).toBeUndefined();
   });
 
+  it("retries 409 concurrent_change: the server changed nothing and says to retry", async () => {
+    const lostRace = {
+      status: 409,
+      headers: { "content-type": "application/json" },
+      body: '{"error":{"type":"conflict_error","code":"concurrent_change","message":"retry","request_id":"req_x"}}',
+    };
+    const { front, client } = await through((_, i) => (i === 0 ? lostRace : "forward"));
+    const merged = await client.contacts.create({ name: "Raced" });
+    expect(merged.name).toBe("Raced");
+    expect(front.attempts).toHaveLength(2);
+  });
+
   it("retries 409 idempotency_in_progress but no other conflict, and no 404", async () => {
     const inProgress = {
       status: 409,

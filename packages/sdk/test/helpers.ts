@@ -30,3 +30,12 @@ export async function within<T>(promise: Promise<T>, ms = 10_000): Promise<T> {
     clearTimeout(timer);
   }
 }
+
+/** Polls until `check` holds, failing after `ms`. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) expect.fail(`not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

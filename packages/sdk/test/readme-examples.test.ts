@@ -14,6 +14,7 @@ import {
   type WebhookEvent,
   WebhookVerificationError,
 } from "../src/index.js";
+import { eventually } from "./helpers.js";
 
 /**
  * The README's main examples, run against the real contactd server on 127.0.0.1: the quick start
@@ -169,12 +170,3 @@ describe("README examples", () => {
     expect(forged.status).toBe(400);
   }, 30_000);
 });
-
-/** Polls until `check` holds, failing after `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) expect.fail(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

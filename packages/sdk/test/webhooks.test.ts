@@ -15,6 +15,7 @@ import {
   type WebhookEvent,
   WebhookVerificationError,
 } from "../src/index.js";
+import { eventually } from "./helpers.js";
 
 /**
  * Webhook signatures checked against vectors computed independently with node:crypto, and the
@@ -357,12 +358,3 @@ describe("webhook deliveries", () => {
     await expect(admin.webhooks.listAttempts(webhook.id, "999999999")).rejects.toBeInstanceOf(NotFoundError);
   }, 30_000);
 });
-
-/** Polls until `check` holds, failing after `ms`. */
-async function eventually(check: () => boolean | Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) expect.fail(`not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -31,7 +31,14 @@ Run \`contactd COMMAND --help\` for a command's options.`;
 export async function runCli(args: string[], context: Omit<CommandContext, "values" | "positionals">) {
   const { command, rest } = find(args);
   if (!command) {
-    const asked = args.length === 0 || args[0] === "--help" || args[0] === "-h" || args[0] === "help";
+    const helpAsked = (words: string[]) => words.length === 0 || ["--help", "-h", "help"].includes(words[0] as string);
+    // A group on its own ("contactd keys"): its commands.
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${args[0]} `));
+    if (group.length > 0 && helpAsked(args.slice(1))) {
+      context.stdout.write(`${group.map((c) => `  contactd ${c.name.padEnd(16)}${c.summary}`).join("\n")}\n`);
+      return 0;
+    }
+    const asked = helpAsked(args);
     (asked ? context.stdout : context.stderr).write(
       `${asked ? "" : `contactd: unknown command "${args.join(" ")}"\n\n`}${OVERVIEW}\n`,
     );

@@ -1,5 +1,6 @@
 import type { Command } from "../command.js";
 import { withCore } from "../open.js";
+import { printIssuedKey } from "../output.js";
 import { CliError } from "../target.js";
 
 export const accountsCreateCommand: Command = {
@@ -50,16 +51,8 @@ Options:
       );
       return 0;
     }
-    context.stdout.write(
-      [
-        `Created account ${account.id} ("${account.name}") with administrator ${administrator.id}.`,
-        `  key:    ${apiKey.key}`,
-        `  secret: ${apiKey.secret}`,
-        `  token:  ${apiKey.token}`,
-        "The secret is shown only this once: store it now.",
-        "",
-      ].join("\n"),
-    );
+    const headline = `Created account ${account.id} ("${account.name}") with administrator ${administrator.id}.`;
+    printIssuedKey(context.stdout, headline, apiKey);
     return 0;
   },
 };

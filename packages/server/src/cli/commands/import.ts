@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Command, TARGET_HELP, TARGET_OPTIONS } from "../command.js";
@@ -35,20 +36,18 @@ Options:
   positionals: { min: 1, max: 1 },
   async run(context) {
     const path = context.positionals[0] as string;
+    await stat(path).catch(() => {
+      throw new CliError(`no such file: ${path}`, 2);
+    });
     const target = await openTarget(context);
     try {
-      const started = await target
-        .startImport({
-          path,
-          fileName: basename(path),
-          match: context.values.match as string | undefined,
-          unknownColumns: context.values["unknown-columns"] as string | undefined,
-          dryRun: context.values["dry-run"] === true,
-        })
-        .catch((error) => {
-          if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new CliError(`no such file: ${path}`, 2);
-          throw error;
-        });
+      const started = await target.startImport({
+        path,
+        fileName: basename(path),
+        match: context.values.match as string | undefined,
+        unknownColumns: context.values["unknown-columns"] as string | undefined,
+        dryRun: context.values["dry-run"] === true,
+      });
       if (context.values["no-wait"]) {
         if (target.runImports)
           throw new CliError("--no-wait needs --url: against the database, this process runs it", 2);

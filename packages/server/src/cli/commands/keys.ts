@@ -2,6 +2,7 @@ import type { ApiKey, IssuedApiKey } from "../../core/auth/keys.js";
 import { NotFoundError } from "../../core/errors.js";
 import type { Command } from "../command.js";
 import { accountOption, administrator, withCore } from "../open.js";
+import { printIssuedKey } from "../output.js";
 import { CliError } from "../target.js";
 
 const ROLES = ["administrator", "agent"] as const;
@@ -51,16 +52,8 @@ ${ACCOUNT_HELP}
       context.stdout.write(`${JSON.stringify({ ...renderKey(issued), secret: issued.secret, token: issued.token })}\n`);
       return 0;
     }
-    context.stdout.write(
-      [
-        `Issued API key ${issued.id} (${issued.role}, user ${issued.userId}) in account ${accountId}.`,
-        `  key:    ${issued.key}`,
-        `  secret: ${issued.secret}`,
-        `  token:  ${issued.token}`,
-        "The secret is shown only this once: store it now.",
-        "",
-      ].join("\n"),
-    );
+    const headline = `Issued API key ${issued.id} (${issued.role}, user ${issued.userId}) in account ${accountId}.`;
+    printIssuedKey(context.stdout, headline, issued);
     return 0;
   },
 };

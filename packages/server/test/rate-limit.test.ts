@@ -20,6 +20,15 @@ describe("rate limiting", () => {
     await first.close();
   });
 
+  /**
+   * Counts are per clock minute: a test that must stay in one window starts at least 15 s before
+   * the next one (waiting for it when nearer), so a window edge cannot reset the count midway.
+   */
+  async function awayFromMinuteEdge(): Promise<void> {
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
+  }
+
   async function contactsOf(credentials: Credentials): Promise<number> {
     const [row] = await first.db.query<{ n: number }>(
       sql`SELECT count(*)::int AS n FROM contacts WHERE account_id = ${credentials.accountId}`,
@@ -30,6 +39,7 @@ describe("rate limiting", () => {
   it("counts down in RateLimit headers, then answers 429 with Retry-After and changes nothing", async () => {
     const owner = await newAccount(first.db);
     const api = httpClient(first.url, basicAuth(owner));
+    await awayFromMinuteEdge();
     for (let n = 1; n <= LIMIT; n++) {
       const answer = await api("GET", "/v1/contacts?limit=1");
       expect(answer.status).toBe(200);
@@ -62,6 +72,7 @@ describe("rate limiting", () => {
     const viaFirst = httpClient(first.url, basicAuth(owner));
     const viaSecond = httpClient(second.url, basicAuth(owner));
     const statuses: number[] = [];
+    await awayFromMinuteEdge();
     for (let n = 0; n < 25; n++) statuses.push((await viaFirst("GET", "/v1/contacts?limit=1")).status);
     for (let n = 0; n < 10; n++) statuses.push((await viaSecond("GET", "/v1/contacts?limit=1")).status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(LIMIT);
@@ -71,6 +82,7 @@ describe("rate limiting", () => {
   it("admits the limit exactly under 60 parallel requests spread over both processes", async () => {
     const owner = await newAccount(first.db);
     const apis = [httpClient(first.url, basicAuth(owner)), httpClient(second.url, basicAuth(owner))];
+    await awayFromMinuteEdge();
     // Both processes learn of the credential first, as they would after its first requests.
     for (const api of apis) expect((await api("GET", "/v1/contacts?limit=1")).status).toBe(200);
     const answers = await Promise.all(

@@ -32,7 +32,7 @@ async function main(config: Config): Promise<void> {
     metrics,
     lifecycle,
   });
-  await app.listen({ host: config.host, port: config.port });
+  // Workers and signal handlers first: once the process says it is listening, SIGTERM is handled.
   const background = await startBackgroundWork(core, app.log, { metrics });
   const shutdown = async (signal: string) => {
     app.log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, "shutting down");
@@ -57,6 +57,7 @@ async function main(config: Config): Promise<void> {
   };
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
   process.once("SIGINT", () => void shutdown("SIGINT"));
+  await app.listen({ host: config.host, port: config.port });
 }
 
 async function announceFirstAccount(db: Database, config: Config): Promise<void> {

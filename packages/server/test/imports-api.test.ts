@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sql } from "../src/store/sql.js";
+import { lockSubscriptions } from "../src/store/webhooks.js";
 import { basicAuth, type Credentials, httpClient, newAccount, type TestServer, useServer } from "./harness.js";
 import { filesUnder, upload } from "./upload-helpers.js";
 
@@ -605,6 +606,98 @@ describe("imports: tenancy", () => {
     expect((await failedRows(job.id, other)).status).toBe(404);
     expect((await client("GET", "/v1/imports")).body.data).toEqual([]);
     expect((await contactBy("mine@example.com")).email).toBe("mine@example.com");
+  });
+});
+
+describe("an import's events", () => {
+  /** Each event of the account's contacts, with whether the import wrote it already dispatched. */
+  async function eventsOf(accountId: number) {
+    const rows = await server.db.query<{ type: string; contact_id: number; undispatched: boolean; pre: boolean }>(sql`
+      SELECT type, contact_id, dispatched_at IS NULL AS undispatched, dispatched_at = occurred_at AS pre
+      FROM events WHERE account_id = ${accountId} AND contact_id IS NOT NULL ORDER BY id`);
+    return rows.map((row) => ({ type: row.type, undispatched: row.undispatched, pre: row.pre === true }));
+  }
+
+  async function deliveriesOf(accountId: number, webhookId: string): Promise<string[]> {
+    const rows = await server.db.query<{ type: string }>(sql`
+      SELECT e.type FROM webhook_deliveries d JOIN events e ON e.account_id = d.account_id AND e.id = d.event_id
+      WHERE d.account_id = ${accountId} AND d.webhook_id = ${Number(webhookId)} ORDER BY e.id`);
+    return rows.map((row) => row.type);
+  }
+
+  const NEW_PEOPLE = "name,email\nAda,ada@example.com\nBo,bo@example.com\nCy,cy@example.com\n";
+
+  it("records the events nobody can hear as dispatched, and leaves the rest to the dispatcher", async () => {
+    const { credentials } = await freshAccount();
+    expect(await runImport(NEW_PEOPLE, {}, credentials)).toMatchObject({ created: 3 });
+    // No webhook and nobody to notify of a creation: written dispatched, in the import's own transaction.
+    expect(await eventsOf(credentials.accountId)).toEqual(
+      Array(3).fill({ type: "contact.created", undispatched: false, pre: true }),
+    );
+    // An update can concern the contact's followers: the dispatcher looks at it.
+    expect(await runImport("name,email\nAda Lovelace,ada@example.com\n", {}, credentials)).toMatchObject({
+      updated: 1,
+    });
+    expect((await eventsOf(credentials.accountId)).slice(3)).toEqual([
+      { type: "contact.updated", undispatched: true, pre: false },
+    ]);
+  });
+
+  it("leaves the events an active webhook subscribes to for the dispatcher, which delivers each", async () => {
+    const { credentials, client } = await freshAccount();
+    const created = await client("POST", "/v1/webhooks", {
+      url: "https://hooks.example.com/a",
+      events: ["contact.created"],
+    });
+    const updated = await client("POST", "/v1/webhooks", {
+      url: "https://hooks.example.com/b",
+      events: ["contact.updated"],
+    });
+    expect([created.status, updated.status]).toEqual([201, 201]);
+    expect(await runImport(NEW_PEOPLE, {}, credentials)).toMatchObject({ created: 3 });
+    expect(await eventsOf(credentials.accountId)).toEqual(
+      Array(3).fill({ type: "contact.created", undispatched: true, pre: false }),
+    );
+    await server.core.events.dispatchAll();
+    expect(await deliveriesOf(credentials.accountId, created.body.id)).toEqual(Array(3).fill("contact.created"));
+    expect(await deliveriesOf(credentials.accountId, updated.body.id)).toEqual([]);
+
+    // Subscribed to nothing an import of new people emits, and then paused: its events need no dispatcher.
+    await client("PATCH", `/v1/webhooks/${created.body.id}`, { active: false });
+    expect(await runImport("name,email\nDi,di@example.com\n", {}, credentials)).toMatchObject({ created: 1 });
+    expect((await eventsOf(credentials.accountId)).slice(3)).toEqual([
+      { type: "contact.created", undispatched: false, pre: true },
+    ]);
+  });
+
+  it("makes a webhook change wait for a batch that decided from the subscriptions", async () => {
+    const { credentials, client } = await freshAccount();
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const batch = server.db.transaction(async (tx) => {
+      await lockSubscriptions(tx, credentials.accountId, "shared");
+      locked();
+      await released;
+    });
+    await isLocked;
+    let answered = false;
+    const creating = client("POST", "/v1/webhooks", { url: "https://hooks.example.com/c", events: ["*"] }).then(
+      (res) => {
+        answered = true;
+        return res;
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(answered).toBe(false);
+    release();
+    await batch;
+    expect((await creating).status).toBe(201);
   });
 });
 

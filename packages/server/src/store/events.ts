@@ -1,3 +1,4 @@
+import type { NewActivity } from "./activities.js";
 import type { Queryable } from "./database.js";
 import { sql } from "./sql.js";
 
@@ -37,6 +38,41 @@ export async function insertEvents(db: Queryable, accountId: number, events: New
     SELECT ${accountId}, r.type, r.actor_id, r.contact_id, r.conversation_id, r.data
     FROM jsonb_to_recordset(${sql.json(records)})
       AS r(type text, actor_id bigint, contact_id bigint, conversation_id bigint, data jsonb)`.prepared(),
+  );
+}
+
+export interface NewChange extends NewActivity {
+  /** Recorded as already dispatched: nothing could come of its event (see recordBulkChanges). */
+  dispatched: boolean;
+}
+
+/**
+ * History entries and, for each, its event (of the entry's action, with its details as data), in
+ * one statement from one jsonb parameter: the details, most of the bytes, are sent and parsed once.
+ */
+export async function insertHistoryWithEvents(db: Queryable, accountId: number, changes: NewChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const records = changes.map((c) => ({
+    contact_id: c.contactId,
+    conversation_id: c.conversationId ?? null,
+    action: c.action,
+    actor_id: c.actorId,
+    details: c.details ?? {},
+    dispatched: c.dispatched,
+  }));
+  await db.execute(
+    sql`
+    WITH r AS MATERIALIZED (
+      SELECT * FROM jsonb_to_recordset(${sql.json(records)}) AS r(contact_id bigint, conversation_id bigint,
+        action text, actor_id bigint, details jsonb, dispatched boolean)
+    ), history AS (
+      INSERT INTO activities (account_id, contact_id, conversation_id, action, actor_id, details)
+      SELECT ${accountId}, r.contact_id, r.conversation_id, r.action, r.actor_id, r.details FROM r
+    )
+    INSERT INTO events (account_id, type, actor_id, contact_id, conversation_id, data, dispatched_at)
+    SELECT ${accountId}, r.action, r.actor_id, r.contact_id, r.conversation_id, r.details,
+      CASE WHEN r.dispatched THEN now() END
+    FROM r`.prepared(),
   );
 }
 

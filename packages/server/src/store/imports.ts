@@ -283,6 +283,26 @@ export async function findImportKeys(
   return rows.map((r) => ({ kind: r.kind, value: r.value, row: r.row_number }));
 }
 
+/**
+ * Which of the given contacts the import created, and from which row: read from their creation's
+ * history entry, which the import writes with its id and the row's number.
+ */
+export async function contactsCreatedByImport(
+  db: Queryable,
+  accountId: number,
+  importId: number,
+  contactIds: number[],
+): Promise<Map<number, number>> {
+  if (contactIds.length === 0) return new Map();
+  const rows = await db.query<{ contact_id: number; row_number: number }>(
+    sql`
+    SELECT contact_id, (details->>'import_row')::integer AS row_number FROM activities
+    WHERE account_id = ${accountId} AND contact_id = ANY(${contactIds}::bigint[])
+      AND action = 'contact.created' AND details->>'import_id' = ${String(importId)}::text`.prepared(),
+  );
+  return new Map(rows.map((row) => [Number(row.contact_id), row.row_number]));
+}
+
 /** Fresh planner statistics for the tables an import's lookups read (a sample, not a scan). */
 export async function analyzeImportTables(db: Queryable): Promise<void> {
   await db.exec("ANALYZE import_keys");

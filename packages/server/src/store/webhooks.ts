@@ -78,6 +78,19 @@ export async function deleteWebhook(db: Queryable, accountId: number, id: number
   return db.execute(sql`DELETE FROM webhooks WHERE account_id = ${accountId} AND id = ${id}`);
 }
 
+/** First key of the two-key advisory locks on an account's subscriptions (the second is the account). */
+const SUBSCRIPTIONS_LOCK = 7_404_015;
+
+/**
+ * Holds the account's webhook subscriptions still until the transaction ends: shared by a write
+ * that decides from them which of its events nobody hears, exclusive for a change that could
+ * subscribe an endpoint to more (create, update).
+ */
+export async function lockSubscriptions(db: Queryable, accountId: number, mode: "shared" | "exclusive"): Promise<void> {
+  const lock = mode === "shared" ? sql.raw("pg_advisory_xact_lock_shared") : sql.raw("pg_advisory_xact_lock");
+  await db.query(sql`SELECT ${lock}(${SUBSCRIPTIONS_LOCK}::integer, (${accountId}::bigint % 2147483647)::integer)`);
+}
+
 /** The active endpoints of the given accounts, for fanning events out. */
 export async function activeWebhooksOf(db: Queryable, accountIds: number[]): Promise<WebhookRow[]> {
   if (accountIds.length === 0) return [];

@@ -14,6 +14,7 @@ import {
   checkpointImport,
   claimImport,
   commitBatchWithoutFlush,
+  contactsCreatedByImport,
   findImportKeys,
   finishImport,
   type ImportKey,
@@ -37,7 +38,7 @@ import {
 } from "../contacts/prepare.js";
 import type { CoreDeps } from "../deps.js";
 import { ValidationError } from "../errors.js";
-import { recordChanges, recordEvents } from "../events/record.js";
+import { recordBulkChanges, recordEvents } from "../events/record.js";
 import { type ColumnMap, mapColumns, rowInput } from "./columns.js";
 import { CsvError, type CsvRecord, csvRecords } from "./csv-parse.js";
 import { ImportFailure } from "./failure.js";
@@ -148,6 +149,11 @@ function isBlank(record: CsvRecord): boolean {
   return record.cells.length === 1 && (record.cells[0] as string).trim() === "";
 }
 
+/**
+ * Writes the rows after the checkpoint batch by batch, one batch's transaction at a time and in
+ * file order. The next batch is read and validated while the one before it is being written, so
+ * the file's parsing and normalising overlap the database's work instead of adding to it.
+ */
 async function processRows(
   deps: CoreDeps,
   job: ImportRow,
@@ -156,14 +162,13 @@ async function processRows(
   options: RunOptions,
 ): Promise<"done" | "stopped"> {
   const size = options.batchRows ?? BATCH_ROWS;
-  let batch: CsvRecord[] = [];
   let batches = 0;
   let written = 0;
   let analyzeAt = Math.max(FIRST_ANALYZE_ROWS, (await plannedContactRows(deps.db)) / 2);
-  const flush = async () => {
-    await writeBatch(deps, job, columns, importOptions, batch);
-    written += batch.length;
-    batch = [];
+  /** Writes a batch; true when the import must stop after it (aborted, or a test's stop). */
+  const commit = async (prepared: PreparedBatch): Promise<boolean> => {
+    await writeBatch(deps, job, importOptions, prepared);
+    written += prepared.size;
     batches++;
     if (written >= analyzeAt) {
       await analyzeImportTables(deps.db);
@@ -175,14 +180,33 @@ async function processRows(
     }
     return options.stopAfterBatches !== undefined && batches >= options.stopAfterBatches;
   };
-  for await (const record of csvRecords(await openFile(deps, job))) {
-    // Rows up to the checkpoint were committed by an earlier run.
-    if (record.row <= job.last_row || isBlank(record)) continue;
-    batch.push(record);
-    if (batch.length >= size && (await flush())) return "stopped";
+  let writing: Promise<boolean> | null = null;
+  const submit = async (records: CsvRecord[]): Promise<boolean> => {
+    const prepared = prepareBatch(deps, columns, records);
+    if (writing && (await writing)) return true;
+    writing = commit(prepared);
+    // Awaited at the next submit or at the end; until then its failure must not count as unhandled.
+    writing.catch(() => {});
+    return false;
+  };
+  let batch: CsvRecord[] = [];
+  try {
+    for await (const record of csvRecords(await openFile(deps, job))) {
+      // Rows up to the checkpoint were committed by an earlier run.
+      if (record.row <= job.last_row || isBlank(record)) continue;
+      batch.push(record);
+      if (batch.length >= size) {
+        const full = batch;
+        batch = [];
+        if (await submit(full)) return "stopped";
+      }
+    }
+    if (batch.length > 0 && (await submit(batch))) return "stopped";
+    return writing && (await writing) ? "stopped" : "done";
+  } finally {
+    // Whatever ends the loop, no batch is left writing behind it.
+    await (writing as Promise<boolean> | null)?.catch(() => false);
   }
-  if (batch.length > 0 && (await flush())) return "stopped";
-  return "done";
 }
 
 async function finish(deps: CoreDeps, job: ImportRow, failure: ImportFailure | null): Promise<void> {
@@ -243,17 +267,17 @@ function report(record: CsvRecord, result: "skipped" | "failed", reason: string,
   return { row: record.row, result, reason, message, cells: record.cells };
 }
 
-/**
- * Validates, de-duplicates and matches a batch of rows, writes it set-based, and moves the
- * checkpoint, all in one transaction: a crash loses the batch whole and the resume redoes it.
- */
-async function writeBatch(
-  deps: CoreDeps,
-  job: ImportRow,
-  columns: ColumnMap,
-  options: ImportOptions,
-  records: CsvRecord[],
-): Promise<void> {
+/** A batch's rows checked on their own, before anything is read from the database. */
+interface PreparedBatch {
+  size: number;
+  lastRow: number;
+  candidates: Candidate[];
+  /** The rows already refused (skipped or failed), and later those the batch refuses. */
+  reports: ImportRowReport[];
+}
+
+/** Validates and normalises each row of a batch; needs nothing from the database. */
+function prepareBatch(deps: CoreDeps, columns: ColumnMap, records: CsvRecord[]): PreparedBatch {
   const reports: ImportRowReport[] = [];
   const candidates: Candidate[] = [];
   for (const record of records) {
@@ -286,7 +310,19 @@ async function writeBatch(
       reports.push(invalid(record, error));
     }
   }
-  const lastRow = (records[records.length - 1] as CsvRecord).row;
+  return { size: records.length, lastRow: (records[records.length - 1] as CsvRecord).row, candidates, reports };
+}
+
+/**
+ * De-duplicates and matches a prepared batch, writes it set-based, and moves the checkpoint, all
+ * in one transaction: a crash loses the batch whole and the resume redoes it.
+ */
+async function writeBatch(
+  deps: CoreDeps,
+  job: ImportRow,
+  options: ImportOptions,
+  { lastRow, candidates, reports }: PreparedBatch,
+): Promise<void> {
   await deps.db.transaction(async (tx) => {
     await commitBatchWithoutFlush(tx);
     const accepted = await resolve(tx, job, options, candidates, reports);
@@ -428,9 +464,10 @@ async function resolve(
 /**
  * Keys earlier batches' rows took, as `kind:value` → row, and `contact:<id>` → the row that
  * updated that contact. A row that took a key wrote it to a contact, so only keys some contact
- * holds now are looked up, and a contact the import created stands for all of its keys (one
- * `created:<id>` entry instead of one per key): an import of new people looks up almost nothing.
- * A dry run writes no contacts, so it records and looks up every key.
+ * holds now are looked up; a contact the import created stands for all of its keys, and its
+ * creation's history entry names the row (no key is stored for it): an import of new people
+ * stores and looks up almost nothing. A dry run writes no contacts, so it records and looks up
+ * every key.
  */
 async function takenByEarlierRows(
   tx: Queryable,
@@ -440,18 +477,14 @@ async function takenByEarlierRows(
 ): Promise<Map<string, number>> {
   const keys = candidates.flatMap((c) => Object.entries(c.keys) as Array<[KeyKind, string]>);
   const held = job.dry_run ? keys : keys.filter(([kind, value]) => holders[kind].has(value));
-  const holderIds = new Set(held.flatMap(([kind, value]) => holders[kind].get(value)?.id ?? []));
+  const holderIds = [...new Set(held.flatMap(([kind, value]) => holders[kind].get(value)?.id ?? []))];
   const wanted = [
     ...held.map(([kind, value]) => ({ kind, value })),
-    ...[...holderIds].flatMap((id) => [
-      { kind: "created", value: String(id) },
-      { kind: "contact", value: String(id) },
-    ]),
+    ...holderIds.map((id) => ({ kind: "contact", value: String(id) })),
   ];
   const found = await findImportKeys(tx, job.account_id, job.id, wanted);
-  const seen = new Map<string, number>();
-  for (const key of found) if (key.kind !== "created") seen.set(`${key.kind}:${key.value}`, key.row);
-  const createdBy = new Map(found.filter((k) => k.kind === "created").map((k) => [Number(k.value), k.row]));
+  const seen = new Map(found.map((key) => [`${key.kind}:${key.value}`, key.row]));
+  const createdBy = job.dry_run ? new Map() : await contactsCreatedByImport(tx, job.account_id, job.id, holderIds);
   for (const [kind, value] of held) {
     const row = createdBy.get(holders[kind].get(value)?.id ?? 0);
     if (row !== undefined && !seen.has(`${kind}:${value}`)) seen.set(`${kind}:${value}`, row);
@@ -461,8 +494,8 @@ async function takenByEarlierRows(
 
 function keysOf(accepted: Accepted[], dryRun: boolean): ImportKey[] {
   return accepted.flatMap((row) => {
-    if (row.createdId !== undefined && !dryRun)
-      return [{ kind: "created", value: String(row.createdId), row: row.row }];
+    // A created contact's history entry names its row (see takenByEarlierRows).
+    if (row.createdId !== undefined && !dryRun) return [];
     return [
       ...Object.entries(row.keys).map(([kind, value]) => ({ kind, value, row: row.row })),
       ...(row.target ? [{ kind: "contact", value: String(row.target.id), row: row.row }] : []),
@@ -503,6 +536,7 @@ async function writeContacts(tx: Queryable, job: ImportRow, rows: Accepted[]): P
         changes: contactChanges(columnsForNewContact({}), columns),
         labels: row.patch.labels ?? [],
         import_id: importId,
+        import_row: row.row,
       },
     })),
     ...changed.map(({ id, changes }) => ({
@@ -520,7 +554,7 @@ async function writeContacts(tx: Queryable, job: ImportRow, rows: Accepted[]): P
         details: { added: row.labels, removed: [], import_id: importId },
       })),
   ];
-  await recordChanges(tx, accountId, history);
+  await recordBulkChanges(tx, accountId, history);
 }
 
 function isContactClash(error: unknown): boolean {

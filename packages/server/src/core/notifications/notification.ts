@@ -49,6 +49,19 @@ const OWN_JOB_EVENTS: Record<string, string> = {
 };
 
 /**
+ * Whether an event of this type can concern anyone, whatever its data and the contact's followers
+ * (what notificationsFor below can return anything for).
+ */
+export function typeCanNotify(type: string): boolean {
+  return (
+    Object.hasOwn(OWN_JOB_EVENTS, type) ||
+    type === "comment.mentioned" ||
+    type === "conversation.assigned" ||
+    FOLLOWED_EVENTS.has(type)
+  );
+}
+
+/**
  * Who an event concerns. Apart from the actor's own jobs, nobody is notified of their own action.
  * - comment.mentioned: each mentioned user ("mention");
  * - conversation.assigned: the new assignee ("conversation_assigned");

@@ -32,7 +32,10 @@ export async function createWebhook(deps: CoreDeps, actor: Actor, input: Webhook
   );
   errors.throwIfAny();
   const secret = newWebhookSecret();
-  const id = await deps.db.transaction((tx) => store.insertWebhook(tx, actor.accountId, { ...columns, secret }));
+  const id = await deps.db.transaction(async (tx) => {
+    await store.lockSubscriptions(tx, actor.accountId, "exclusive");
+    return store.insertWebhook(tx, actor.accountId, { ...columns, secret });
+  });
   return toWebhook((await store.findWebhook(deps.db, actor.accountId, id)) as store.WebhookRow, { withSecret: true });
 }
 
@@ -49,6 +52,7 @@ export async function getWebhook(deps: CoreDeps, actor: Actor, id: number): Prom
 export async function updateWebhook(deps: CoreDeps, actor: Actor, id: number, input: WebhookInput): Promise<Webhook> {
   requireAdministrator(actor);
   return deps.db.transaction(async (tx) => {
+    await store.lockSubscriptions(tx, actor.accountId, "exclusive");
     const current = await store.findWebhook(tx, actor.accountId, id, { forUpdate: true });
     if (!current) throw new NotFoundError("webhook");
     const errors = new FieldErrors();

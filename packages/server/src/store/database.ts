@@ -11,7 +11,12 @@ export interface Queryable {
 
 export interface Database extends Queryable {
   readonly kind: "postgres" | "pglite";
-  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. The
+   * transaction's statements run one at a time in the order they were issued, so `work` may issue
+   * the next before the last has finished (building one while the database runs the other); a
+   * statement issued after one that failed fails too, as the transaction is aborted.
+   */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /**
    * Calls `onMessage` with the payload of every NOTIFY on `channel` (sent by any process, on

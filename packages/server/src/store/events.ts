@@ -42,13 +42,14 @@ export async function insertEvents(db: Queryable, accountId: number, events: New
 }
 
 export interface NewChange extends NewActivity {
-  /** Recorded as already dispatched: nothing could come of its event (see recordBulkChanges). */
-  dispatched: boolean;
+  /** Whether the change also gets its event in the outbox (not when nobody could hear of it). */
+  withEvent: boolean;
 }
 
 /**
- * History entries and, for each, its event (of the entry's action, with its details as data), in
- * one statement from one jsonb parameter: the details, most of the bytes, are sent and parsed once.
+ * History entries and, for those that want one, their event (of the entry's action, with its
+ * details as data), in one statement from one jsonb parameter: the details, most of the bytes, are
+ * sent and parsed once.
  */
 export async function insertHistoryWithEvents(db: Queryable, accountId: number, changes: NewChange[]): Promise<void> {
   if (changes.length === 0) return;
@@ -58,21 +59,20 @@ export async function insertHistoryWithEvents(db: Queryable, accountId: number, 
     action: c.action,
     actor_id: c.actorId,
     details: c.details ?? {},
-    dispatched: c.dispatched,
+    with_event: c.withEvent,
   }));
   await db.execute(
     sql`
     WITH r AS MATERIALIZED (
       SELECT * FROM jsonb_to_recordset(${sql.json(records)}) AS r(contact_id bigint, conversation_id bigint,
-        action text, actor_id bigint, details jsonb, dispatched boolean)
+        action text, actor_id bigint, details jsonb, with_event boolean)
     ), history AS (
       INSERT INTO activities (account_id, contact_id, conversation_id, action, actor_id, details)
       SELECT ${accountId}, r.contact_id, r.conversation_id, r.action, r.actor_id, r.details FROM r
     )
-    INSERT INTO events (account_id, type, actor_id, contact_id, conversation_id, data, dispatched_at)
-    SELECT ${accountId}, r.action, r.actor_id, r.contact_id, r.conversation_id, r.details,
-      CASE WHEN r.dispatched THEN now() END
-    FROM r`.prepared(),
+    INSERT INTO events (account_id, type, actor_id, contact_id, conversation_id, data)
+    SELECT ${accountId}, r.action, r.actor_id, r.contact_id, r.conversation_id, r.details
+    FROM r WHERE r.with_event`.prepared(),
   );
 }
 

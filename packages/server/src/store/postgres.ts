@@ -7,19 +7,32 @@ import type { Sql } from "./sql.js";
 // int8 (ids, counts) as numbers, matching PGlite: ids stay far below 2^53.
 pg.types.setTypeParser(20, (value) => Number(value));
 
-function queryable(client: pg.Pool | pg.PoolClient): Queryable {
+function queryable(run: (config: pg.QueryConfig | string) => Promise<pg.QueryResult>): Queryable {
   return {
     async query<Row>(statement: Sql) {
-      const result = await client.query(queryConfig(statement));
+      const result = await run(queryConfig(statement));
       return result.rows as Row[];
     },
     async execute(statement: Sql) {
-      const result = await client.query(queryConfig(statement));
+      const result = await run(queryConfig(statement));
       return result.rowCount ?? 0;
     },
     async exec(text: string) {
-      await client.query(text);
+      await run(text);
     },
+  };
+}
+
+/**
+ * A connection's statements one at a time, in the order issued: each is sent once the one before
+ * it has finished (pg's own queue for this is deprecated).
+ */
+function inIssueOrder(client: pg.PoolClient): (config: pg.QueryConfig | string) => Promise<pg.QueryResult> {
+  let last: Promise<unknown> = Promise.resolve();
+  return (config) => {
+    const result = last.then(() => client.query(config));
+    last = result.catch(() => {});
+    return result;
   };
 }
 
@@ -58,16 +71,17 @@ export function openPostgres(
   const listener = new PgListener(connectionString);
   return {
     kind: "postgres",
-    ...queryable(pool),
+    ...queryable((config) => pool.query(config)),
     async transaction(work) {
       const client = await pool.connect();
+      const run = inIssueOrder(client);
       try {
-        await client.query("BEGIN");
-        const result = await work(queryable(client));
-        await client.query("COMMIT");
+        await run("BEGIN");
+        const result = await work(queryable(run));
+        await run("COMMIT");
         return result;
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => {});
+        await run("ROLLBACK").catch(() => {});
         throw error;
       } finally {
         client.release();

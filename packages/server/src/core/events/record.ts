@@ -15,28 +15,47 @@ export async function recordChanges(tx: Queryable, accountId: number, changes: N
   await insertHistoryWithEvents(
     tx,
     accountId,
-    changes.map((change) => ({ ...change, dispatched: false })),
+    changes.map((change) => ({ ...change, withEvent: true })),
   );
 }
 
+/** Whether anyone could hear of a change: decides if it needs an event at all. */
+export interface Audience {
+  hears(change: NewActivity): boolean;
+}
+
 /**
- * recordChanges for many changes at once (an import's batch). An event nobody can hear (its type
- * notifies no one and no active webhook of the account subscribes to it) is recorded already
- * dispatched: the dispatcher then neither rewrites it nor reads it back, which was a third of the
- * database's work for an import of new contacts. The account's subscriptions are held still
- * until the transaction ends, so an endpoint subscribed before these changes commit hears them.
+ * Who could hear of the account's changes: any change whose type notifies someone, and those an
+ * active webhook subscribes to. The account's subscriptions are held still until the transaction
+ * ends (webhook changes wait for it), so an endpoint subscribed before its changes commit hears them.
  */
-export async function recordBulkChanges(tx: Queryable, accountId: number, changes: NewActivity[]): Promise<void> {
-  if (changes.length === 0) return;
+export async function audienceOf(tx: Queryable, accountId: number): Promise<Audience> {
   await lockSubscriptions(tx, accountId, "shared");
   const webhooks = await activeWebhooksOf(tx, [accountId]);
-  const heard = (change: NewActivity) =>
-    typeCanNotify(change.action) ||
-    webhooks.some((webhook) => subscribes(webhook, { type: change.action, data: change.details ?? {} }));
+  return {
+    hears: (change) =>
+      typeCanNotify(change.action) ||
+      webhooks.some((webhook) => subscribes(webhook, { type: change.action, data: change.details ?? {} })),
+  };
+}
+
+/**
+ * recordChanges for many changes at once (an import's batch), where a change its audience cannot
+ * hear gets its history entry but no event: the outbox is there to be dispatched, and such an
+ * event would come to nothing, after costing the database a row, its index entries, and the
+ * dispatcher's pass over it (for an import of new contacts, about as much as all its writes but
+ * the contacts').
+ */
+export async function recordBulkChanges(
+  tx: Queryable,
+  accountId: number,
+  changes: NewActivity[],
+  audience: Audience,
+): Promise<void> {
   await insertHistoryWithEvents(
     tx,
     accountId,
-    changes.map((change) => ({ ...change, dispatched: !heard(change) })),
+    changes.map((change) => ({ ...change, withEvent: audience.hears(change) })),
   );
 }
 

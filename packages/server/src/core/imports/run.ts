@@ -38,7 +38,7 @@ import {
 } from "../contacts/prepare.js";
 import type { CoreDeps } from "../deps.js";
 import { ValidationError } from "../errors.js";
-import { recordBulkChanges, recordEvents } from "../events/record.js";
+import { type Audience, audienceOf, recordBulkChanges, recordEvents } from "../events/record.js";
 import { type ColumnMap, mapColumns, rowInput } from "./columns.js";
 import { CsvError, type CsvRecord, csvRecords } from "./csv-parse.js";
 import { ImportFailure } from "./failure.js";
@@ -315,7 +315,8 @@ function prepareBatch(deps: CoreDeps, columns: ColumnMap, records: CsvRecord[]):
 
 /**
  * De-duplicates and matches a prepared batch, writes it set-based, and moves the checkpoint, all
- * in one transaction: a crash loses the batch whole and the resume redoes it.
+ * in one transaction: a crash loses the batch whole and the resume redoes it. Statements that do
+ * not wait for an answer are issued together, so the database runs one while the next is built.
  */
 async function writeBatch(
   deps: CoreDeps,
@@ -324,11 +325,21 @@ async function writeBatch(
   { lastRow, candidates, reports }: PreparedBatch,
 ): Promise<void> {
   await deps.db.transaction(async (tx) => {
-    await commitBatchWithoutFlush(tx);
-    const accepted = await resolve(tx, job, options, candidates, reports);
+    const setup = handledLater(
+      Promise.all([commitBatchWithoutFlush(tx), nextContactIds(tx, candidates.length), audienceOf(tx, job.account_id)]),
+    );
+    let accepted: Accepted[];
+    try {
+      accepted = await resolve(tx, job, options, candidates, reports);
+    } catch (error) {
+      await setup; // a failure there came first, and is the cause
+      throw error;
+    }
+    const [, ids, audience] = await setup;
+    for (const row of accepted) if (row.target === null) row.createdId = ids.shift();
     await tx.exec("SAVEPOINT import_batch");
     try {
-      await writeContacts(tx, job, accepted);
+      await writeContacts(tx, job, accepted, audience);
     } catch (error) {
       if (!isContactClash(error)) throw error;
       // Another writer took a key after the batch was matched: redo row by row, failing only the clashing rows.
@@ -336,7 +347,7 @@ async function writeBatch(
       for (const row of [...accepted]) {
         await tx.exec("SAVEPOINT import_row");
         try {
-          await writeContacts(tx, job, [row]);
+          await writeContacts(tx, job, [row], audience);
           await tx.exec("RELEASE SAVEPOINT import_row");
         } catch (rowError) {
           if (!isContactClash(rowError)) throw rowError;
@@ -352,18 +363,33 @@ async function writeBatch(
         }
       }
     }
-    // A dry run goes through the same writes and takes them back, keeping only the report.
-    await tx.exec(job.dry_run ? "ROLLBACK TO SAVEPOINT import_batch" : "RELEASE SAVEPOINT import_batch");
     const counts: BatchCounts = {
       created: accepted.filter((row) => row.target === null).length,
       updated: accepted.filter((row) => row.target !== null).length,
       skipped: reports.filter((r) => r.result === "skipped").length,
       failed: reports.filter((r) => r.result === "failed").length,
     };
-    await insertImportRows(tx, job.account_id, job.id, reports);
-    await insertImportKeys(tx, job.account_id, job.id, keysOf(accepted, job.dry_run));
-    if (!(await checkpointImport(tx, job, lastRow, counts, LEASE_MS))) throw new LeaseLost();
+    // A dry run goes through the same writes and takes them back, keeping only the report.
+    const ended = tx.exec(job.dry_run ? "ROLLBACK TO SAVEPOINT import_batch" : "RELEASE SAVEPOINT import_batch");
+    const rows = insertImportRows(tx, job.account_id, job.id, reports);
+    const keys = insertImportKeys(tx, job.account_id, job.id, keysOf(accepted, job.dry_run));
+    const checkpoint = checkpointImport(tx, job, lastRow, counts, LEASE_MS);
+    await allIssued([ended, rows, keys, checkpoint]);
+    if (!(await checkpoint)) throw new LeaseLost();
   });
+}
+
+/** A statement issued ahead whose failure is dealt with where it is awaited, later. */
+function handledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+/** Waits for statements issued together; the first to fail, in the order issued, is the error. */
+async function allIssued(statements: Array<Promise<unknown>>): Promise<void> {
+  const results = await Promise.allSettled(statements);
+  const failure = results.find((result) => result.status === "rejected");
+  if (failure) throw failure.reason;
 }
 
 function invalid(record: CsvRecord, error: ValidationError): ImportRowReport {
@@ -503,29 +529,27 @@ function keysOf(accepted: Accepted[], dryRun: boolean): ImportKey[] {
   });
 }
 
-/** Inserts and updates set-based, then label links and history (one entry per contact and kind). */
-async function writeContacts(tx: Queryable, job: ImportRow, rows: Accepted[]): Promise<void> {
+/**
+ * Inserts and updates set-based, then label links and history (one entry per contact and kind),
+ * each statement issued as soon as it is built.
+ */
+async function writeContacts(tx: Queryable, job: ImportRow, rows: Accepted[], audience: Audience): Promise<void> {
   const accountId = job.account_id;
   const actorId = job.user_id;
-  const fresh = rows.filter((row) => row.target === null);
-  const ids = await nextContactIds(tx, fresh.length);
-  const inserts = fresh.map((row, index) => {
-    row.createdId = ids[index] as number;
-    return { id: row.createdId, columns: row.columns, row };
-  });
-  await insertContactsWithIds(tx, accountId, inserts);
+  const inserts = rows.flatMap((row) =>
+    row.target === null ? [{ id: row.createdId as number, columns: row.columns, row }] : [],
+  );
+  const statements: Array<Promise<unknown>> = [insertContactsWithIds(tx, accountId, inserts)];
   const changed = rows.flatMap((row) => {
     if (!row.target) return [];
     const changes = contactChanges(columnsOf(row.target), row.columns);
     return Object.keys(changes).length > 0 ? [{ id: row.target.id, columns: row.columns, changes, row }] : [];
   });
-  await updateContactsColumns(tx, accountId, changed);
-  const contactIdOf = (row: Accepted) => row.target?.id ?? (inserts.find((i) => i.row === row)?.id as number);
-  await linkLabelsByName(
-    tx,
-    accountId,
-    rows.flatMap((row) => row.labels.map((label) => ({ contactId: contactIdOf(row), label }))),
+  statements.push(updateContactsColumns(tx, accountId, changed));
+  const links = rows.flatMap((row) =>
+    row.labels.map((label) => ({ contactId: row.target?.id ?? (row.createdId as number), label })),
   );
+  statements.push(linkLabelsByName(tx, accountId, links));
   const importId = String(job.id);
   const history: NewActivity[] = [
     ...inserts.map(({ id, columns, row }) => ({
@@ -554,7 +578,8 @@ async function writeContacts(tx: Queryable, job: ImportRow, rows: Accepted[]): P
         details: { added: row.labels, removed: [], import_id: importId },
       })),
   ];
-  await recordBulkChanges(tx, accountId, history);
+  statements.push(recordBulkChanges(tx, accountId, history, audience));
+  await allIssued(statements);
 }
 
 function isContactClash(error: unknown): boolean {

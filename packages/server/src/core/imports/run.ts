@@ -184,9 +184,7 @@ async function processRows(
   const submit = async (records: CsvRecord[]): Promise<boolean> => {
     const prepared = prepareBatch(deps, columns, records);
     if (writing && (await writing)) return true;
-    writing = commit(prepared);
-    // Awaited at the next submit or at the end; until then its failure must not count as unhandled.
-    writing.catch(() => {});
+    writing = handledLater(commit(prepared)); // awaited at the next submit, or at the end
     return false;
   };
   let batch: CsvRecord[] = [];
@@ -379,7 +377,7 @@ async function writeBatch(
   });
 }
 
-/** A statement issued ahead whose failure is dealt with where it is awaited, later. */
+/** Work started ahead whose failure is dealt with where it is awaited, later (not "unhandled"). */
 function handledLater<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => {});
   return promise;

@@ -20,16 +20,21 @@ export interface NewActivity {
   details?: Record<string, unknown>;
 }
 
-/** Many entries in one statement of fixed text, so its plan is kept (a VALUES list is parsed anew each time). */
-export async function insertActivities(db: Queryable, accountId: number, activities: NewActivity[]): Promise<void> {
-  if (activities.length === 0) return;
-  const records = activities.map((a) => ({
+/** An entry's columns, as jsonb_to_recordset reads them. */
+export function activityRecord(a: NewActivity) {
+  return {
     contact_id: a.contactId,
     conversation_id: a.conversationId ?? null,
     action: a.action,
     actor_id: a.actorId,
     details: a.details ?? {},
-  }));
+  };
+}
+
+/** Many entries in one statement of fixed text, so its plan is kept (a VALUES list is parsed anew each time). */
+export async function insertActivities(db: Queryable, accountId: number, activities: NewActivity[]): Promise<void> {
+  if (activities.length === 0) return;
+  const records = activities.map(activityRecord);
   await db.execute(
     sql`
     INSERT INTO activities (account_id, contact_id, conversation_id, action, actor_id, details)

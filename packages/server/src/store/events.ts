@@ -1,4 +1,4 @@
-import type { NewActivity } from "./activities.js";
+import { activityRecord, type NewActivity } from "./activities.js";
 import type { Queryable } from "./database.js";
 import { sql } from "./sql.js";
 
@@ -53,14 +53,7 @@ export interface NewChange extends NewActivity {
  */
 export async function insertHistoryWithEvents(db: Queryable, accountId: number, changes: NewChange[]): Promise<void> {
   if (changes.length === 0) return;
-  const records = changes.map((c) => ({
-    contact_id: c.contactId,
-    conversation_id: c.conversationId ?? null,
-    action: c.action,
-    actor_id: c.actorId,
-    details: c.details ?? {},
-    with_event: c.withEvent,
-  }));
+  const records = changes.map((c) => ({ ...activityRecord(c), with_event: c.withEvent }));
   await db.execute(
     sql`
     WITH r AS MATERIALIZED (

@@ -386,6 +386,14 @@ const growthObject = (points: GrowthPoint[]) =>
 
 // ---- PostgreSQL -------------------------------------------------------------------------------
 
+/** What each busy session of the product's database (servers and baselines) waits for now. */
+async function sessionWaits(product: Product, db: Database): Promise<string[]> {
+  const rows = await db.query<{ wait: string }>(product.sql`
+    SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS wait FROM pg_stat_activity
+    WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`);
+  return rows.map((row) => row.wait);
+}
+
 /**
  * VACUUM (ANALYZE) of the product's tables (not of the COPY baselines' copies), then a CHECKPOINT,
  * so that no checkpoint forced by the load's WAL runs during the windows that follow.
@@ -414,7 +422,16 @@ async function runPostgres(base: Omit<Run, "kind" | "size" | "accountIds">, repo
   const databaseUrl = psql.database(dbName);
   const db = base.product.openPostgres(databaseUrl, 4);
   undo.push({ what: "closing the harness's connections", run: () => db.close() });
-  const run: Run = { ...base, kind: "postgres", size: SIZE, accountIds: [], databaseUrl, psql, dbName };
+  const run: Run = {
+    ...base,
+    kind: "postgres",
+    size: SIZE,
+    accountIds: [],
+    databaseUrl,
+    psql,
+    dbName,
+    settings: { ...base.settings, waits: () => sessionWaits(base.product, db) },
+  };
   run.accountIds = await createAccounts(run, db);
   const postgres = await psql.settings(dbName);
   report.database = { name: dbName, version: postgres.version, settings: postgres.settings };

@@ -12,6 +12,47 @@ export interface WindowSettings {
   seconds: number;
   /** Windows per arm of a comparison, taken in turns. */
   rounds: number;
+  /**
+   * What the database's busy sessions wait for right now, one label per session ("CPU" when it
+   * waits for nothing): sampled through each window when given (PostgreSQL), see WaitSampler.
+   */
+  waits?: () => Promise<string[]>;
+}
+
+/** Time between two samples of the sessions' waits. */
+const WAIT_SAMPLE_MS = 20;
+
+/**
+ * Counts, through a window, what the database's busy sessions wait for: a slow window's cause
+ * (row or buffer locks, reads, WAL) told apart from queueing for the CPU.
+ */
+class WaitSampler {
+  private readonly counts = new Map<string, number>();
+  private running = true;
+  private readonly done: Promise<void>;
+
+  constructor(sample: () => Promise<string[]>) {
+    this.done = this.loop(sample);
+  }
+
+  private async loop(sample: () => Promise<string[]>): Promise<void> {
+    while (this.running) {
+      for (const label of await sample()) this.counts.set(label, (this.counts.get(label) ?? 0) + 1);
+      await new Promise((resolve) => setTimeout(resolve, WAIT_SAMPLE_MS));
+    }
+  }
+
+  /** Samples by wait, most frequent first. */
+  async stop(): Promise<Record<string, number>> {
+    this.running = false;
+    await this.done;
+    return Object.fromEntries([...this.counts].sort((a, b) => b[1] - a[1]));
+  }
+}
+
+function topWaits(waits: Record<string, number> | undefined): string {
+  const top = Object.entries(waits ?? {}).slice(0, 4);
+  return top.length === 0 ? "" : `; waits ${top.map(([label, n]) => `${label} ${n}`).join(", ")}`;
 }
 
 /** One side of a comparison: a server and the requests it gets. */
@@ -37,8 +78,16 @@ export interface ArmResult {
     loadAverage: number[];
     statuses: Record<string, number>;
     byLabel: LoadResult["byLabel"];
+    /** Samples of the database's busy sessions by what they waited for (PostgreSQL). */
+    waits?: Record<string, number>;
   }>;
 }
+
+type WindowResult = LoadResult & {
+  machineBusyPct: number;
+  loadAverage: number[];
+  waits?: Record<string, number>;
+};
 
 let generator: ChildProcess | null = null;
 
@@ -93,12 +142,13 @@ export async function loadWindow(spec: LoadSpec): Promise<LoadResult & { machine
  * round), so that noise on the shared machine falls on all of them; merges each arm's windows.
  */
 export async function compare(label: string, arms: Arm[], settings: WindowSettings): Promise<ArmResult[]> {
-  const collected = arms.map(() => [] as Array<LoadResult & { machineBusyPct: number; loadAverage: number[] }>);
+  const collected = arms.map(() => [] as WindowResult[]);
   for (let turn = 0; turn < settings.rounds; turn++) {
     const order = arms.map((_, i) => i);
     if (turn % 2 === 1) order.reverse();
     for (const i of order) {
       const arm = arms[i] as Arm;
+      const sampler = settings.waits ? new WaitSampler(settings.waits) : null;
       const result = await loadWindow({
         origin: arm.origin,
         connections: settings.connections,
@@ -108,20 +158,19 @@ export async function compare(label: string, arms: Arm[], settings: WindowSettin
         requests: arm.requests,
         seed: turn + 1,
       });
-      collected[i]?.push({ ...result, loadAverage: loadAverage() });
+      const waits = await sampler?.stop();
+      collected[i]?.push({ ...result, loadAverage: loadAverage(), ...(waits ? { waits } : {}) });
       log(
         `${label} / ${arm.name}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms` +
-          (result.non2xx + result.errors > 0 ? `, ${result.non2xx} non-2xx, ${result.errors} errors` : ""),
+          (result.non2xx + result.errors > 0 ? `, ${result.non2xx} non-2xx, ${result.errors} errors` : "") +
+          topWaits(waits),
       );
     }
   }
   return arms.map((arm, i) => merge(arm.name, collected[i] ?? []));
 }
 
-function merge(
-  name: string,
-  windows: Array<LoadResult & { machineBusyPct: number; loadAverage: number[] }>,
-): ArmResult {
+function merge(name: string, windows: WindowResult[]): ArmResult {
   const histogram = new Histogram();
   let requests = 0;
   let seconds = 0;
@@ -145,6 +194,7 @@ function merge(
       loadAverage: w.loadAverage,
       statuses: w.statuses,
       byLabel: w.byLabel,
+      ...(w.waits ? { waits: w.waits } : {}),
     })),
   };
 }

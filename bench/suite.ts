@@ -380,9 +380,16 @@ const growthObject = (points: GrowthPoint[]) =>
   points.map((p) => ({
     size: p.size,
     contacts: p.contacts,
-    search: { requestsPerSecond: p.search.requestsPerSecond, latencyMs: p.search.latencyMs },
-    list: { requestsPerSecond: p.list.requestsPerSecond, latencyMs: p.list.latencyMs },
+    search: armSummary(p.search),
+    list: armSummary(p.list),
   }));
+
+/** An arm's figures, with each window's p99 and waits (where the growth stall would show). */
+const armSummary = (arm: GrowthPoint["search"]) => ({
+  requestsPerSecond: arm.requestsPerSecond,
+  latencyMs: arm.latencyMs,
+  windows: arm.windows.map((w) => ({ p99: w.latencyMs.p99, waits: w.waits })),
+});
 
 // ---- PostgreSQL -------------------------------------------------------------------------------
 

@@ -116,6 +116,20 @@ describe(`ranked search on ${backend}`, () => {
   });
 });
 
+describe(`search statistics on ${backend}`, () => {
+  it("keeps a histogram of 500 entries for search_text, so that a common term is not taken for a rare one", async () => {
+    const db = await openTestDatabase();
+    try {
+      const [row] = await db.query<{ target: number }>(sql`
+        SELECT attstattarget AS target FROM pg_attribute
+        WHERE attrelid = 'contacts'::regclass AND attname = 'search_text'`);
+      expect(row?.target).toBe(500);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe("prefixEnd", () => {
   it("is the least string above every string with the prefix, in code point order", () => {
     expect(prefixEnd("jo")).toBe("jp");

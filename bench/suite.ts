@@ -119,7 +119,7 @@ const MAX_IMPORT_MS = whole("max-import-minutes", args["max-import-minutes"], 1)
 const SETTINGS: WindowSettings = args.quick
   ? { connections: whole("connections", args.connections, 1), warmupSeconds: 0.5, seconds: 2, rounds: 1 }
   : { connections: whole("connections", args.connections, 1), warmupSeconds: 2, seconds: 10, rounds: 2 };
-const MIXED = args.quick ? { seconds: 15, warmupSeconds: 1 } : { seconds: 60, warmupSeconds: 2 };
+const MIXED = args.quick ? { seconds: 10, warmupSeconds: 1 } : { seconds: 60, warmupSeconds: 2 };
 /** Per arm, once a server has started, before its first measured window. */
 const WARM_UP_SECONDS = args.quick ? 0.5 : 2;
 /** Search terms of each kind (scenario 2, 6 and 7). */

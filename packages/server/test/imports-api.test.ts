@@ -597,6 +597,70 @@ describe("imports: a key taken while the import runs", () => {
   });
 });
 
+describe("imports: batches in flight together", () => {
+  async function lookup(client: ReturnType<typeof httpClient>, email: string) {
+    return (await client("GET", `/v1/contacts/lookup?email=${encodeURIComponent(email)}`)).body;
+  }
+
+  // On PostgreSQL a batch is looked up and decided while the one before it is still being written,
+  // from that batch's decisions rather than its (not yet visible) writes. Batches of one or two
+  // rows put every case across that boundary.
+
+  it("a row sees the key the row before it freed and the one it took, though that batch has not committed", async () => {
+    const { credentials, client } = await freshAccount();
+    const moved = (
+      await client("POST", "/v1/contacts", { name: "Moves", identifier: "crm-m", email: "old@example.com" })
+    ).body.id;
+    const csv = [
+      "name,identifier,email",
+      "Moves,crm-m,new@example.com", // row 2: updates the contact, freeing old@ and taking new@
+      "Takes the freed email,,old@example.com", // row 3: a new contact
+      "Wants the taken email,,new@example.com", // row 4: repeats row 2's key
+    ].join("\n");
+    const started = await startImport(`${csv}\n`, {}, credentials);
+    await server.core.imports.runDue({ accountId: credentials.accountId, batchRows: 1 });
+    const job = (await client("GET", `/v1/imports/${started.body.id}`)).body;
+    expect(job).toMatchObject({ status: "succeeded", created: 1, updated: 1, skipped: 1, failed: 0 });
+    expect((await failedRows(job.id, credentials)).text).toContain("4,skipped,duplicate_in_file,Same email as row 2");
+    expect((await lookup(client, "new@example.com")).id).toBe(moved);
+    expect((await lookup(client, "old@example.com")).name).toBe("Takes the freed email");
+  });
+
+  it("decides a batch again when the batch before it fails a row it had counted on", async () => {
+    const { credentials, client } = await freshAccount();
+    const other = (await client("POST", "/v1/contacts", { name: "Other", email: "other@example.com" })).body.id;
+    // Another writer gives "Other" the racer's email just before the import inserts the racer, so
+    // row 3 fails after its batch decided to create it; the next batch had read row 3's email as
+    // taken by it, and must find it free.
+    const name = `import_race_again_${credentials.accountId}`;
+    await server.db.exec(`
+      CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.account_id = ${credentials.accountId} AND NEW.name = 'Racer' THEN
+          UPDATE contacts SET email = NEW.email WHERE account_id = NEW.account_id AND id = ${Number(other)};
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER ${name} BEFORE INSERT ON contacts FOR EACH ROW EXECUTE FUNCTION ${name}();`);
+    let job: any;
+    try {
+      const csv =
+        "name,email\nNew One,new1@example.com\nRacer,racer@example.com\nRacer Again,racer@example.com\nNew Two,new2@example.com\n";
+      const started = await startImport(csv, {}, credentials);
+      await server.core.imports.runDue({ accountId: credentials.accountId, batchRows: 2 });
+      job = (await client("GET", `/v1/imports/${started.body.id}`)).body;
+    } finally {
+      await server.db.exec(`DROP TRIGGER ${name} ON contacts; DROP FUNCTION ${name}();`);
+    }
+    expect(job).toMatchObject({ status: "succeeded", total_rows: 4, created: 3, updated: 0, skipped: 0, failed: 1 });
+    expect((await failedRows(job.id, credentials)).text.split("\r\n").slice(1, -1)).toEqual([
+      "3,failed,conflict,Another contact took this email while the import ran,Racer,racer@example.com",
+    ]);
+    expect((await lookup(client, "racer@example.com")).name).toBe("Racer Again");
+    expect((await client("GET", `/v1/contacts/${other}`)).body.email).toBe("other@example.com");
+  });
+});
+
 describe("imports: tenancy", () => {
   it("another account cannot see an import or its failed rows", async () => {
     const job = await runImport("name,email\nMine,mine@example.com\nbad,bad\n");

@@ -12,6 +12,12 @@ export interface Queryable {
 export interface Database extends Queryable {
   readonly kind: "postgres" | "pglite";
   /**
+   * Whether transactions run side by side, each on a connection of its own (a pool). The embedded
+   * database has one connection: a transaction holds every other statement until it ends, so work
+   * that waits inside one transaction for another must not start them together there.
+   */
+  readonly concurrentTransactions: boolean;
+  /**
    * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. The
    * transaction's statements run one at a time in the order they were issued, so `work` may issue
    * the next before the last has finished (building one while the database runs the other); a

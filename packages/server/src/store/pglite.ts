@@ -52,6 +52,7 @@ function createClient(dataDir: string | undefined, template: Blob | undefined): 
 function wrap(client: PGlite): Database {
   return {
     kind: "pglite",
+    concurrentTransactions: false,
     ...queryable(client),
     transaction: (work) => client.transaction((tx) => work(queryable(tx))),
     listen: (channel, onMessage) => client.listen(channel, onMessage),

@@ -71,6 +71,7 @@ export function openPostgres(
   const listener = new PgListener(connectionString);
   return {
     kind: "postgres",
+    concurrentTransactions: true,
     ...queryable((config) => pool.query(config)),
     async transaction(work) {
       const client = await pool.connect();

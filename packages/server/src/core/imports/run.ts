@@ -150,9 +150,10 @@ function isBlank(record: CsvRecord): boolean {
 }
 
 /**
- * Writes the rows after the checkpoint batch by batch, one batch's transaction at a time and in
- * file order. The next batch is read and validated while the one before it is being written, so
- * the file's parsing and normalising overlap the database's work instead of adding to it.
+ * Writes the rows after the checkpoint batch by batch, each batch in a transaction of its own,
+ * committed in file order. The next batch is read and validated while the last is written; where
+ * transactions can run side by side, it is also matched (looked up and decided) then, so the
+ * server's work on one batch overlaps the database's on the one before.
  */
 async function processRows(
   deps: CoreDeps,
@@ -162,12 +163,12 @@ async function processRows(
   options: RunOptions,
 ): Promise<"done" | "stopped"> {
   const size = options.batchRows ?? BATCH_ROWS;
+  const depth = deps.db.concurrentTransactions ? 2 : 1;
   let batches = 0;
   let written = 0;
   let analyzeAt = Math.max(FIRST_ANALYZE_ROWS, (await plannedContactRows(deps.db)) / 2);
-  /** Writes a batch; true when the import must stop after it (aborted, or a test's stop). */
-  const commit = async (prepared: PreparedBatch): Promise<boolean> => {
-    await writeBatch(deps, job, importOptions, prepared);
+  /** After a batch committed; true when the import must stop after it (aborted, or a test's stop). */
+  const afterCommit = async (prepared: PreparedBatch): Promise<boolean> => {
     written += prepared.size;
     batches++;
     if (written >= analyzeAt) {
@@ -180,11 +181,13 @@ async function processRows(
     }
     return options.stopAfterBatches !== undefined && batches >= options.stopAfterBatches;
   };
-  let writing: Promise<boolean> | null = null;
+  const inFlight: BatchInFlight[] = [];
+  /** Waits for the oldest batch in flight; true when the import stops after it. */
+  const settleOldest = async (): Promise<boolean> => (inFlight.shift() as BatchInFlight).done;
   const submit = async (records: CsvRecord[]): Promise<boolean> => {
     const prepared = prepareBatch(deps, columns, records);
-    if (writing && (await writing)) return true;
-    writing = handledLater(commit(prepared)); // awaited at the next submit, or at the end
+    while (inFlight.length >= depth) if (await settleOldest()) return true;
+    inFlight.push(startBatch(deps, job, importOptions, prepared, inFlight.at(-1) ?? null, afterCommit));
     return false;
   };
   let batch: CsvRecord[] = [];
@@ -200,10 +203,11 @@ async function processRows(
       }
     }
     if (batch.length > 0 && (await submit(batch))) return "stopped";
-    return writing && (await writing) ? "stopped" : "done";
+    while (inFlight.length > 0) if (await settleOldest()) return "stopped";
+    return "done";
   } finally {
-    // Whatever ends the loop, no batch is left writing behind it.
-    await (writing as Promise<boolean> | null)?.catch(() => false);
+    // Whatever ends the loop, no batch is left writing behind it (one after a stop rolls back).
+    await Promise.allSettled(inFlight.map((pending) => pending.done));
   }
 }
 
@@ -311,6 +315,96 @@ function prepareBatch(deps: CoreDeps, columns: ColumnMap, records: CsvRecord[]):
   return { size: records.length, lastRow: (records[records.length - 1] as CsvRecord).row, candidates, reports };
 }
 
+/** A batch handed to the database, as the batch after it sees it. */
+interface BatchInFlight {
+  /**
+   * The keys its rows take (`kind:value`, and `contact:<id>` for a contact a row updates) → row,
+   * once it has decided every row. The next batch reads them instead of the database, which cannot
+   * show it this batch's writes before they commit.
+   */
+  taken: Promise<Map<string, number>>;
+  /** Settles once its contacts, labels and history are written (not yet committed). */
+  written: Promise<void>;
+  /** Settles once it has committed (true: the import stops after it) or rolled back; rejects when it failed. */
+  done: Promise<boolean>;
+  /** Set when its writes went back on a decision (a row failed on a key another writer took): `taken` was wrong. */
+  redecided: boolean;
+}
+
+/** This batch must not land: the one before it stopped the import. */
+class Cancelled extends Error {}
+/** This batch decided from keys the one before it published and then went back on: decide again. */
+class Redecide extends Error {}
+
+/**
+ * Starts a batch's transaction. With a batch still in flight before it, this one looks up and
+ * decides its rows while that batch writes, writes its own once that batch's writes are done, and
+ * commits after that batch commits. Neither waits on a lock the other holds while the other waits
+ * for it: this batch's lookup locks only contacts it will write and waits for any the batch before
+ * holds, its writes touch only those and its new contacts, and it writes the import's own rows
+ * (checkpoint, reports, keys) only after the batch before has committed.
+ */
+function startBatch(
+  deps: CoreDeps,
+  job: ImportRow,
+  options: ImportOptions,
+  prepared: PreparedBatch,
+  previous: BatchInFlight | null,
+  afterCommit: (prepared: PreparedBatch) => Promise<boolean>,
+): BatchInFlight {
+  const taken = settledLater<Map<string, number>>();
+  const written = settledLater<void>();
+  const batch: BatchInFlight = {
+    taken: taken.promise,
+    written: written.promise,
+    done: Promise.resolve(false),
+    redecided: false,
+  };
+  const stages = { previous, self: batch, decided: taken.resolve, wrote: written.resolve };
+  const run = async (): Promise<boolean> => {
+    try {
+      await writeBatch(deps, job, options, prepared, stages);
+    } catch (error) {
+      if (error instanceof Cancelled) return true;
+      if (!(error instanceof Redecide)) throw error;
+      // Decide again once the batch before has committed, from what the database then holds.
+      if (await (previous as BatchInFlight).done) return true;
+      batch.redecided = true;
+      await writeBatch(deps, job, options, prepared, { ...stages, previous: null });
+    }
+    return afterCommit(prepared);
+  };
+  batch.done = handledLater(
+    run().catch((error: unknown) => {
+      taken.reject(error);
+      written.reject(error);
+      throw error;
+    }),
+  );
+  return batch;
+}
+
+/** A promise settled from outside, whose rejection is handled where it is awaited. */
+function settledLater<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve: (value: T) => void = () => {};
+  let reject: (error: unknown) => void = () => {};
+  const promise = handledLater(
+    new Promise<T>((onResolve, onReject) => {
+      resolve = onResolve;
+      reject = onReject;
+    }),
+  );
+  return { promise, resolve, reject };
+}
+
+/** Where a batch stands against the one before it, and how it tells the one after it. */
+interface BatchStages {
+  previous: BatchInFlight | null;
+  self: BatchInFlight;
+  decided: (taken: Map<string, number>) => void;
+  wrote: () => void;
+}
+
 /**
  * De-duplicates and matches a prepared batch, writes it set-based, and moves the checkpoint, all
  * in one transaction: a crash loses the batch whole and the resume redoes it. Statements that do
@@ -320,18 +414,28 @@ async function writeBatch(
   deps: CoreDeps,
   job: ImportRow,
   options: ImportOptions,
-  { lastRow, candidates, reports }: PreparedBatch,
+  prepared: PreparedBatch,
+  { previous, self, decided, wrote }: BatchStages,
 ): Promise<void> {
+  const { lastRow, candidates } = prepared;
+  const reports = [...prepared.reports];
   await deps.db.transaction(async (tx) => {
+    // After the batch before has taken its ids, so that new contacts' ids follow the file.
+    const takenBefore = previous ? await previous.taken : new Map<string, number>();
     const setup = handledLater(
       Promise.all([commitBatchWithoutFlush(tx), nextContactIds(tx, candidates.length), audienceOf(tx, job.account_id)]),
     );
     let accepted: Accepted[];
     try {
-      accepted = await resolve(tx, job, options, candidates, reports);
+      accepted = await resolve(tx, job, options, candidates, reports, takenBefore);
     } catch (error) {
       await setup; // a failure there came first, and is the cause
       throw error;
+    }
+    decided(takenKeys(accepted));
+    if (previous) {
+      await previous.written;
+      if (previous.redecided) throw new Redecide();
     }
     const [, ids, audience] = await setup;
     for (const row of accepted) if (row.target === null) row.createdId = ids.shift();
@@ -351,6 +455,7 @@ async function writeBatch(
           if (!isContactClash(rowError)) throw rowError;
           await tx.exec("ROLLBACK TO SAVEPOINT import_row");
           accepted.splice(accepted.indexOf(row), 1);
+          self.redecided = true;
           reports.push({
             row: row.row,
             result: "failed",
@@ -361,6 +466,8 @@ async function writeBatch(
         }
       }
     }
+    wrote();
+    if (previous && (await previous.done)) throw new Cancelled();
     const counts: BatchCounts = {
       created: accepted.filter((row) => row.target === null).length,
       updated: accepted.filter((row) => row.target !== null).length,
@@ -395,13 +502,17 @@ function invalid(record: CsvRecord, error: ValidationError): ImportRowReport {
   return report(record, "failed", first?.code ?? "invalid_fields", error.message);
 }
 
-/** Decides each row's fate in file order: duplicate of an earlier row, clash, update or create. */
+/**
+ * Decides each row's fate in file order: duplicate of an earlier row, clash, update or create.
+ * `takenBefore` holds the keys of the batch before, which may not have committed yet.
+ */
 async function resolve(
   tx: Queryable,
   job: ImportRow,
   options: ImportOptions,
   candidates: Candidate[],
   reports: ImportRowReport[],
+  takenBefore: Map<string, number>,
 ): Promise<Accepted[]> {
   const contacts = await lockContactsByKeys(tx, job.account_id, {
     identifiers: candidates.flatMap((c) => (c.keys.identifier ? [c.keys.identifier] : [])),
@@ -414,6 +525,7 @@ async function resolve(
     phone: new Map(contacts.filter((c) => c.phoneNumber).map((c) => [c.phoneNumber as string, c])),
   };
   const seen = await takenByEarlierRows(tx, job, candidates, holders);
+  for (const [key, row] of takenBefore) if (!seen.has(key)) seen.set(key, row);
   const accepted: Accepted[] = [];
   const fail = (c: Candidate, result: "skipped" | "failed", reason: string, message: string) =>
     reports.push({ row: c.row, result, reason, message, cells: c.cells });
@@ -516,15 +628,23 @@ async function takenByEarlierRows(
   return seen;
 }
 
+/** The keys a row took: its own, and the contact it updated. */
+function keysTakenBy(row: Accepted): ImportKey[] {
+  return [
+    ...Object.entries(row.keys).map(([kind, value]) => ({ kind, value, row: row.row })),
+    ...(row.target ? [{ kind: "contact", value: String(row.target.id), row: row.row }] : []),
+  ];
+}
+
+/** The keys to store for later batches' duplicate checks (see takenByEarlierRows). */
 function keysOf(accepted: Accepted[], dryRun: boolean): ImportKey[] {
-  return accepted.flatMap((row) => {
-    // A created contact's history entry names its row (see takenByEarlierRows).
-    if (row.createdId !== undefined && !dryRun) return [];
-    return [
-      ...Object.entries(row.keys).map(([kind, value]) => ({ kind, value, row: row.row })),
-      ...(row.target ? [{ kind: "contact", value: String(row.target.id), row: row.row }] : []),
-    ];
-  });
+  // A created contact's history entry names its row.
+  return accepted.flatMap((row) => (row.target === null && !dryRun ? [] : keysTakenBy(row)));
+}
+
+/** Every key a batch's rows took, for the next batch to read before this one commits. */
+function takenKeys(accepted: Accepted[]): Map<string, number> {
+  return new Map(accepted.flatMap(keysTakenBy).map((key) => [`${key.kind}:${key.value}`, key.row]));
 }
 
 /**

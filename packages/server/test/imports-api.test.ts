@@ -626,6 +626,22 @@ describe("imports: batches in flight together", () => {
     expect((await lookup(client, "old@example.com")).name).toBe("Takes the freed email");
   });
 
+  it("links a label new to the account that several batches in flight add", async () => {
+    const { credentials, client } = await freshAccount();
+    const csv = ["name,email,labels", "A,a@example.com,fresh", "B,b@example.com,fresh;other", "C,c@example.com,fresh"];
+    const started = await startImport(`${csv.join("\n")}\n`, {}, credentials);
+    await server.core.imports.runDue({ accountId: credentials.accountId, batchRows: 1 });
+    const job = (await client("GET", `/v1/imports/${started.body.id}`)).body;
+    expect(job).toMatchObject({ status: "succeeded", created: 3, failed: 0 });
+    for (const email of ["a@example.com", "b@example.com", "c@example.com"]) {
+      expect((await lookup(client, email)).labels).toContain("fresh");
+    }
+    const labels = await server.db.query<{ name: string }>(
+      sql`SELECT name FROM labels WHERE account_id = ${credentials.accountId} ORDER BY name`,
+    );
+    expect(labels.map((label) => label.name)).toEqual(["fresh", "other"]);
+  });
+
   it("decides a batch again when the batch before it fails a row it had counted on", async () => {
     const { credentials, client } = await freshAccount();
     const other = (await client("POST", "/v1/contacts", { name: "Other", email: "other@example.com" })).body.id;

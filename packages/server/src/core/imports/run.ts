@@ -337,12 +337,13 @@ class Cancelled extends Error {}
 class Redecide extends Error {}
 
 /**
- * Starts a batch's transaction. With a batch still in flight before it, this one looks up and
- * decides its rows while that batch writes, writes its own once that batch's writes are done, and
- * commits after that batch commits. Neither waits on a lock the other holds while the other waits
- * for it: this batch's lookup locks only contacts it will write and waits for any the batch before
- * holds, its writes touch only those and its new contacts, and it writes the import's own rows
- * (checkpoint, reports, keys) only after the batch before has committed.
+ * Starts a batch's transaction. With a batch still in flight before it, this one looks up,
+ * decides and writes its rows while that batch writes, and commits after that batch commits. The
+ * batch before never waits for this one, which waits for it:
+ * - this batch's lookup locks only contacts it will write, and waits for any the batch before holds;
+ * - its new contacts take no key the batch before took (it read them from `taken`);
+ * - it creates and links labels only once the batch before has written (both may add the same new
+ *   label), and writes the import's own rows (checkpoint, reports, keys) only once it has committed.
  */
 function startBatch(
   deps: CoreDeps,
@@ -433,15 +434,14 @@ async function writeBatch(
       throw error;
     }
     decided(takenKeys(accepted));
-    if (previous) {
-      await previous.written;
-      if (previous.redecided) throw new Redecide();
-    }
     const [, ids, audience] = await setup;
     for (const row of accepted) if (row.target === null) row.createdId = ids.shift();
-    await tx.exec("SAVEPOINT import_batch");
+    const turn = previous ? writtenAsDecided(previous) : null;
+    // Labels new to the account are the one write both batches may make: this one's wait for the
+    // batch before to finish writing, so that batch never waits for this one.
+    const labelsTx = turn ? heldUntil(turn, tx) : tx;
     try {
-      await writeContacts(tx, job, accepted, audience);
+      await allIssued([tx.exec("SAVEPOINT import_batch"), writeContacts(tx, job, accepted, audience, labelsTx)]);
     } catch (error) {
       if (!isContactClash(error)) throw error;
       // Another writer took a key after the batch was matched: redo row by row, failing only the clashing rows.
@@ -449,7 +449,7 @@ async function writeBatch(
       for (const row of [...accepted]) {
         await tx.exec("SAVEPOINT import_row");
         try {
-          await writeContacts(tx, job, [row], audience);
+          await writeContacts(tx, job, [row], audience, labelsTx);
           await tx.exec("RELEASE SAVEPOINT import_row");
         } catch (rowError) {
           if (!isContactClash(rowError)) throw rowError;
@@ -466,6 +466,7 @@ async function writeBatch(
         }
       }
     }
+    await turn;
     wrote();
     if (previous && (await previous.done)) throw new Cancelled();
     const counts: BatchCounts = {
@@ -482,6 +483,33 @@ async function writeBatch(
     await allIssued([ended, rows, keys, checkpoint]);
     if (!(await checkpoint)) throw new LeaseLost();
   });
+}
+
+/** Settles once `previous` has written; fails with `Redecide` when it went back on a decision this batch read. */
+function writtenAsDecided(previous: BatchInFlight): Promise<void> {
+  return handledLater(
+    previous.written.then(() => {
+      if (previous.redecided) throw new Redecide();
+    }),
+  );
+}
+
+/** `tx` with its statements held until `turn` settles, then sent in the order issued (or failed with it). */
+function heldUntil(turn: Promise<void>, tx: Queryable): Queryable {
+  return {
+    query: async (statement) => {
+      await turn;
+      return tx.query(statement);
+    },
+    execute: async (statement) => {
+      await turn;
+      return tx.execute(statement);
+    },
+    exec: async (text) => {
+      await turn;
+      return tx.exec(text);
+    },
+  };
 }
 
 /** Work started ahead whose failure is dealt with where it is awaited, later (not "unhandled"). */
@@ -648,10 +676,16 @@ function takenKeys(accepted: Accepted[]): Map<string, number> {
 }
 
 /**
- * Inserts and updates set-based, then label links and history (one entry per contact and kind),
- * each statement issued as soon as it is built.
+ * Inserts and updates set-based, then history (one entry per contact and kind) and label links,
+ * each statement issued as soon as it is built; labels through `labelsTx` (see writeBatch).
  */
-async function writeContacts(tx: Queryable, job: ImportRow, rows: Accepted[], audience: Audience): Promise<void> {
+async function writeContacts(
+  tx: Queryable,
+  job: ImportRow,
+  rows: Accepted[],
+  audience: Audience,
+  labelsTx: Queryable,
+): Promise<void> {
   const accountId = job.account_id;
   const actorId = job.user_id;
   const inserts = rows.flatMap((row) =>
@@ -667,7 +701,6 @@ async function writeContacts(tx: Queryable, job: ImportRow, rows: Accepted[], au
   const links = rows.flatMap((row) =>
     row.labels.map((label) => ({ contactId: row.target?.id ?? (row.createdId as number), label })),
   );
-  statements.push(linkLabelsByName(tx, accountId, links));
   const importId = String(job.id);
   const history: NewActivity[] = [
     ...inserts.map(({ id, columns, row }) => ({
@@ -697,6 +730,7 @@ async function writeContacts(tx: Queryable, job: ImportRow, rows: Accepted[], au
       })),
   ];
   statements.push(recordBulkChanges(tx, accountId, history, audience));
+  statements.push(linkLabelsByName(labelsTx, accountId, links));
   await allIssued(statements);
 }
 

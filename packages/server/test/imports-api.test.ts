@@ -390,6 +390,27 @@ describe("imports: resuming after a crash", () => {
   });
 });
 
+describe("imports: planner statistics", () => {
+  it("refreshes the statistics of a table it grows by half, before the import is done", async () => {
+    const { credentials } = await freshAccount();
+    const planned = async () =>
+      (
+        await server.db.query<{ rows: number }>(
+          sql`SELECT greatest(reltuples, 0)::float8 AS rows FROM pg_class WHERE oid = 'contacts'::regclass`,
+        )
+      )[0]?.rows ?? 0;
+    const before = await planned();
+    // The first refresh comes once the import has written 2,000 rows and half what the statistics count.
+    const due = Math.max(2000, before / 2);
+    const n = Math.ceil(Math.max(2000, before) + 500);
+    const lines = ["identifier,name"];
+    for (let i = 0; i < n; i++) lines.push(`stat-${i},Stat ${i}`);
+    const job = await runImport(`${lines.join("\n")}\n`, {}, credentials);
+    expect(job).toMatchObject({ status: "succeeded", created: n });
+    expect(await planned()).toBeGreaterThanOrEqual(before + due);
+  });
+});
+
 describe("imports: duplicates across batches", () => {
   it("finds a repeat of an earlier batch's row, whether that row created or updated a contact", async () => {
     const { credentials, client } = await freshAccount();

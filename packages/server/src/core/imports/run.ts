@@ -14,7 +14,7 @@ import { type PreparedBatch, prepareBatch, writeBatch } from "./batch.js";
 import { type ColumnMap, mapColumns } from "./columns.js";
 import { CsvError, type CsvRecord, csvRecords } from "./csv-parse.js";
 import { ImportFailure } from "./failure.js";
-import { type BatchInFlight, type BatchStages, startBatch } from "./in-flight.js";
+import { type BatchInFlight, type BatchStages, handledLater, startBatch } from "./in-flight.js";
 import { LEASE_MS, LeaseLost } from "./lease.js";
 import type { ImportOptions } from "./options.js";
 
@@ -133,12 +133,15 @@ async function processRows(
   let batches = 0;
   let written = 0;
   let analyzeAt = Math.max(FIRST_ANALYZE_ROWS, (await plannedContactRows(deps.db)) / 2);
+  // Runs beside the batches (at 1M contacts an ANALYZE takes seconds), one at a time.
+  let analyzing: Promise<void> = Promise.resolve();
   /** After a batch committed; true when the import must stop after it (aborted, or a test's stop). */
   const afterCommit = async (prepared: PreparedBatch): Promise<boolean> => {
     written += prepared.size;
     batches++;
     if (written >= analyzeAt) {
-      await analyzeImportTables(deps.db);
+      await analyzing;
+      analyzing = handledLater(analyzeImportTables(deps.db));
       analyzeAt *= 2;
     }
     if (options.signal?.aborted) {
@@ -171,10 +174,11 @@ async function processRows(
     }
     if (batch.length > 0 && (await submit(batch))) return "stopped";
     while (inFlight.length > 0) if (await settleOldest()) return "stopped";
+    await analyzing;
     return "done";
   } finally {
     // Whatever ends the loop, no batch is left writing behind it (one after a stop rolls back).
-    await Promise.allSettled(inFlight.map((pending) => pending.done));
+    await Promise.allSettled([...inFlight.map((pending) => pending.done), analyzing]);
   }
 }
 

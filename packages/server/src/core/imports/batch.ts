@@ -150,27 +150,9 @@ export async function writeBatch(
       await allIssued([tx.exec("SAVEPOINT import_batch"), writeContacts(tx, job, accepted, audience, labelsTx)]);
     } catch (error) {
       if (!isContactClash(error)) throw error;
-      // Another writer took a key after the batch was matched: redo row by row, failing only the clashing rows.
+      // Another writer took a key after the batch was matched: redo row by row.
       await tx.exec("ROLLBACK TO SAVEPOINT import_batch");
-      for (const row of [...accepted]) {
-        await tx.exec("SAVEPOINT import_row");
-        try {
-          await writeContacts(tx, job, [row], audience, labelsTx);
-          await tx.exec("RELEASE SAVEPOINT import_row");
-        } catch (rowError) {
-          if (!isContactClash(rowError)) throw rowError;
-          await tx.exec("ROLLBACK TO SAVEPOINT import_row");
-          accepted.splice(accepted.indexOf(row), 1);
-          self.redecided = true;
-          reports.push({
-            row: row.row,
-            result: "failed",
-            reason: "conflict",
-            message: `Another contact took this ${clashField(rowError)} while the import ran`,
-            cells: row.cells,
-          });
-        }
-      }
+      if (await writeRowByRow(tx, job, accepted, reports, audience, labelsTx)) self.redecided = true;
     }
     await turn;
     wrote();
@@ -189,6 +171,41 @@ export async function writeBatch(
     await allIssued([ended, rows, keys, checkpoint]);
     if (!(await checkpoint)) throw new LeaseLost();
   });
+}
+
+/**
+ * Writes each accepted row in a savepoint of its own, failing (and dropping from `accepted`) only
+ * the rows whose key another writer took; true when it dropped any.
+ */
+async function writeRowByRow(
+  tx: Queryable,
+  job: ImportRow,
+  accepted: Accepted[],
+  reports: ImportRowReport[],
+  audience: Audience,
+  labelsTx: Queryable,
+): Promise<boolean> {
+  let dropped = false;
+  for (const row of [...accepted]) {
+    await tx.exec("SAVEPOINT import_row");
+    try {
+      await writeContacts(tx, job, [row], audience, labelsTx);
+      await tx.exec("RELEASE SAVEPOINT import_row");
+    } catch (error) {
+      if (!isContactClash(error)) throw error;
+      await tx.exec("ROLLBACK TO SAVEPOINT import_row");
+      accepted.splice(accepted.indexOf(row), 1);
+      dropped = true;
+      reports.push({
+        row: row.row,
+        result: "failed",
+        reason: "conflict",
+        message: `Another contact took this ${clashField(error)} while the import ran`,
+        cells: row.cells,
+      });
+    }
+  }
+  return dropped;
 }
 
 function invalid(record: CsvRecord, error: ValidationError): ImportRowReport {

@@ -45,7 +45,13 @@ export async function getImport(base: string, auth: string, id: string): Promise
 export const importDone = (job: ImportObject) => job.status === "succeeded" || job.status === "failed";
 
 /**
- * Uploads a file and polls its import every 250 ms until it is done, or until `maxMs` has passed
+ * How often an import is polled: its end is seen at most this late. Each poll is a request the
+ * server serves beside the import, so not much more often.
+ */
+export const POLL_MS = 100;
+
+/**
+ * Uploads a file and polls its import every POLL_MS until it is done, or until `maxMs` has passed
  * (then it is left running and reported as timed out).
  */
 export async function runImport(base: string, auth: string, file: string, maxMs: number): Promise<ImportRun> {
@@ -61,7 +67,7 @@ export async function runImport(base: string, auth: string, file: string, maxMs:
     if (elapsed() * 1000 > maxMs) {
       return { uploadSeconds, scannedAtSeconds, seconds: elapsed(), timedOut: true, job, progress };
     }
-    await sleep(250);
+    await sleep(POLL_MS);
     job = await getImport(base, auth, job.id);
     if (scannedAtSeconds === null && job.total_rows > 0) scannedAtSeconds = elapsed();
     if (elapsed() - lastSample >= 5) {

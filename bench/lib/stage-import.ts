@@ -1,6 +1,6 @@
 import type { GenerateSummary } from "../generate-csv.js";
 import type { StageFile } from "./dataset.js";
-import { getImport, type ImportObject, importDone, postImport } from "./imports.js";
+import { getImport, type ImportObject, importDone, POLL_MS, postImport } from "./imports.js";
 import { type PhaseStats, phase, type Watched } from "./phase.js";
 import type { Psql } from "./psql.js";
 import { log, round, sleep } from "./util.js";
@@ -51,10 +51,15 @@ export async function importStage(options: {
       let lastLog = performance.now();
       for (let i = 0; i < jobs.length; i++) {
         const account = (files[i] as StageFile).account;
+        const poll = async () => {
+          jobs[i] = await getImport(base, auth(account), (jobs[i] as ImportObject).id);
+        };
+        // At once, not after a pause: it may have finished while the ones before it ran.
+        await poll();
         while (!importDone(jobs[i] as ImportObject)) {
           if (performance.now() - started > options.maxMs) return { jobs, timedOut: true };
-          await sleep(250);
-          jobs[i] = await getImport(base, auth(account), (jobs[i] as ImportObject).id);
+          await sleep(POLL_MS);
+          await poll();
           if (performance.now() - lastLog > 10_000) {
             lastLog = performance.now();
             log(`${options.name}: import ${i + 1} of ${jobs.length}, ${(jobs[i] as ImportObject).processed_rows} rows`);

@@ -20,7 +20,7 @@ export interface NewActivity {
   details?: Record<string, unknown>;
 }
 
-/** An entry's columns, as jsonb_to_recordset reads them. */
+/** An entry's columns, as json_to_recordset reads them. */
 export function activityRecord(a: NewActivity) {
   return {
     contact_id: a.contactId,
@@ -39,8 +39,8 @@ export async function insertActivities(db: Queryable, accountId: number, activit
     sql`
     INSERT INTO activities (account_id, contact_id, conversation_id, action, actor_id, details)
     SELECT ${accountId}, r.contact_id, r.conversation_id, r.action, r.actor_id, r.details
-    FROM jsonb_to_recordset(${sql.json(records)})
-      AS r(contact_id bigint, conversation_id bigint, action text, actor_id bigint, details jsonb)`.prepared(),
+    FROM json_to_recordset(${sql.jsonText(records)})
+      AS r(contact_id bigint, conversation_id bigint, action text, actor_id bigint, details json)`.prepared(),
   );
 }
 

@@ -48,8 +48,8 @@ export interface NewChange extends NewActivity {
 
 /**
  * History entries and, for those that want one, their event (of the entry's action, with its
- * details as data), in one statement from one jsonb parameter: the details, most of the bytes, are
- * sent and parsed once.
+ * details as data), in one statement from one json parameter: the details, most of the bytes, are
+ * sent once, and stored as sent (only events' data is converted to jsonb).
  */
 export async function insertHistoryWithEvents(db: Queryable, accountId: number, changes: NewChange[]): Promise<void> {
   if (changes.length === 0) return;
@@ -57,14 +57,14 @@ export async function insertHistoryWithEvents(db: Queryable, accountId: number, 
   await db.execute(
     sql`
     WITH r AS MATERIALIZED (
-      SELECT * FROM jsonb_to_recordset(${sql.json(records)}) AS r(contact_id bigint, conversation_id bigint,
-        action text, actor_id bigint, details jsonb, with_event boolean)
+      SELECT * FROM json_to_recordset(${sql.jsonText(records)}) AS r(contact_id bigint, conversation_id bigint,
+        action text, actor_id bigint, details json, with_event boolean)
     ), history AS (
       INSERT INTO activities (account_id, contact_id, conversation_id, action, actor_id, details)
       SELECT ${accountId}, r.contact_id, r.conversation_id, r.action, r.actor_id, r.details FROM r
     )
     INSERT INTO events (account_id, type, actor_id, contact_id, conversation_id, data)
-    SELECT ${accountId}, r.action, r.actor_id, r.contact_id, r.conversation_id, r.details
+    SELECT ${accountId}, r.action, r.actor_id, r.contact_id, r.conversation_id, r.details::jsonb
     FROM r WHERE r.with_event`.prepared(),
   );
 }

@@ -58,3 +58,9 @@ sql.empty = sql.raw("");
 
 /** A jsonb parameter, serialised here so both drivers send the same text (pg would turn arrays into PG arrays). */
 sql.json = (value: unknown): Sql => new Sql(["", "::jsonb"], [JSON.stringify(value)]);
+
+/**
+ * A json parameter: checked, but not rebuilt into jsonb's binary form, for documents the database
+ * stores as sent (json columns) and reads once.
+ */
+sql.jsonText = (value: unknown): Sql => new Sql(["", "::json"], [JSON.stringify(value)]);

@@ -87,22 +87,21 @@ async function freshAccount() {
 }
 
 /**
- * Runs `work` while another writer, played by a trigger, gives contact `otherId` the email of each
- * contact of the account the import inserts where `when` (SQL over NEW) holds, just before the
- * insert, which then breaks contacts_email_key.
+ * Runs `work` with `action` (PL/pgSQL over NEW) done just before each insert of the account's
+ * contacts where `when` (SQL over NEW) holds.
  */
-async function whileAnotherWriterTakesEmails<T>(
+async function withInsertTrigger<T>(
   accountId: number,
-  otherId: string,
   when: string,
+  action: string,
   work: () => Promise<T>,
 ): Promise<T> {
-  const name = `import_race_${accountId}`;
+  const name = `import_trigger_${accountId}`;
   await server.db.exec(`
     CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
       IF NEW.account_id = ${accountId} AND ${when} THEN
-        UPDATE contacts SET email = NEW.email WHERE account_id = NEW.account_id AND id = ${Number(otherId)};
+        ${action}
       END IF;
       RETURN NEW;
     END $$;
@@ -112,6 +111,21 @@ async function whileAnotherWriterTakesEmails<T>(
   } finally {
     await server.db.exec(`DROP TRIGGER ${name} ON contacts; DROP FUNCTION ${name}();`);
   }
+}
+
+/**
+ * Runs `work` while another writer, played by a trigger, gives contact `otherId` the email of each
+ * contact of the account the import inserts where `when` holds, just before the insert, which then
+ * breaks contacts_email_key.
+ */
+function whileAnotherWriterTakesEmails<T>(
+  accountId: number,
+  otherId: string,
+  when: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const take = `UPDATE contacts SET email = NEW.email WHERE account_id = NEW.account_id AND id = ${Number(otherId)};`;
+  return withInsertTrigger(accountId, when, take, work);
 }
 
 describe("imports: the happy path", () => {
@@ -673,6 +687,19 @@ describe("imports: batches in flight together", () => {
     expect((await failedRows(job.id, credentials)).text).toContain("4,skipped,duplicate_in_file,Same email as row 2");
     expect((await lookup(client, "new@example.com")).id).toBe(moved);
     expect((await lookup(client, "old@example.com")).name).toBe("Takes the freed email");
+  });
+
+  it("a row sees the keys of two batches before it that have not committed", async () => {
+    const { credentials } = await freshAccount();
+    const csv = "name,email\nSlow,slow@example.com\nQuick,quick@example.com\nSlow again,slow@example.com\n";
+    // Row 2's insert is held, so its batch is still writing when row 4's is decided: row 4 can
+    // learn of slow@ only from row 2's batch, through row 3's.
+    const hold = "PERFORM pg_sleep(0.5);";
+    const job = await withInsertTrigger(credentials.accountId, "NEW.name = 'Slow'", hold, () =>
+      runImport(csv, {}, credentials, 1),
+    );
+    expect(job).toMatchObject({ status: "succeeded", created: 2, updated: 0, skipped: 1, failed: 0 });
+    expect((await failedRows(job.id, credentials)).text).toContain("4,skipped,duplicate_in_file,Same email as row 2");
   });
 
   it("links a label new to the account that several batches in flight add", async () => {

@@ -38,7 +38,15 @@ import { ValidationError } from "../errors.js";
 import { type Audience, audienceOf, recordBulkChanges } from "../events/record.js";
 import { type ColumnMap, rowInput } from "./columns.js";
 import type { CsvRecord } from "./csv-parse.js";
-import { allIssued, type BatchStages, Cancelled, handledLater, heldUntil, writtenAsDecided } from "./in-flight.js";
+import {
+  allIssued,
+  type BatchInFlight,
+  type BatchStages,
+  Cancelled,
+  handledLater,
+  heldUntil,
+  writtenAsDecided,
+} from "./in-flight.js";
 import { LEASE_MS, LeaseLost } from "./lease.js";
 import type { ImportOptions, MatchKey } from "./options.js";
 
@@ -128,7 +136,7 @@ export async function writeBatch(
   const reports = [...prepared.reports];
   await deps.db.transaction(async (tx) => {
     // After the batch before has taken its ids, so that new contacts' ids follow the file.
-    const takenBefore = previous ? await previous.taken : new Map<string, number>();
+    const takenBefore = await takenByBatchesBefore(previous);
     const setup = handledLater(
       Promise.all([commitBatchWithoutFlush(tx), nextContactIds(tx, candidates.length), audienceOf(tx, job.account_id)]),
     );
@@ -208,6 +216,15 @@ async function writeRowByRow(
   return dropped;
 }
 
+/** The keys of the batches before this one that have not committed yet, oldest first. */
+async function takenByBatchesBefore(previous: BatchInFlight | null): Promise<Map<string, number>> {
+  const uncommitted: BatchInFlight[] = [];
+  for (let batch = previous; batch && !batch.committed; batch = batch.before) uncommitted.unshift(batch);
+  const taken = new Map<string, number>();
+  for (const batch of uncommitted) for (const [key, row] of await batch.taken) taken.set(key, row);
+  return taken;
+}
+
 function invalid(record: CsvRecord, error: ValidationError): ImportRowReport {
   const [first] = error.fields;
   return report(record, "failed", first?.code ?? "invalid_fields", error.message);
@@ -215,7 +232,7 @@ function invalid(record: CsvRecord, error: ValidationError): ImportRowReport {
 
 /**
  * Decides each row's fate in file order: duplicate of an earlier row, clash, update or create.
- * `takenBefore` holds the keys of the batch before, which may not have committed yet.
+ * `takenBefore` holds the keys of the batches before that have not committed yet.
  */
 async function resolve(
   tx: Queryable,
@@ -353,7 +370,7 @@ function keysOf(accepted: Accepted[], dryRun: boolean): ImportKey[] {
   return accepted.flatMap((row) => (row.target === null && !dryRun ? [] : keysTakenBy(row)));
 }
 
-/** Every key a batch's rows took, for the next batch to read before this one commits. */
+/** Every key a batch's rows took, for later batches to read before this one commits. */
 function takenKeys(accepted: Accepted[]): Map<string, number> {
   return new Map(accepted.flatMap(keysTakenBy).map((key) => [`${key.kind}:${key.value}`, key.row]));
 }

@@ -1,7 +1,7 @@
 /**
- * Batches in flight together: a batch is matched and written while the batch before it is still
- * being written, and commits after it. What one batch tells the next, and the waits that keep
- * them in file order without either waiting on a lock the other holds while the other waits on it.
+ * Batches in flight together: a batch is matched and written while the batches before it are still
+ * being written, and commits after them. What one batch tells the next, and the waits that keep
+ * them in file order without one waiting on a lock another holds while that one waits on it.
  */
 import type { Queryable } from "../../store/database.js";
 
@@ -9,8 +9,8 @@ import type { Queryable } from "../../store/database.js";
 export interface BatchInFlight {
   /**
    * The keys its rows take (`kind:value`, and `contact:<id>` for a contact a row updates) → row,
-   * once it has decided every row. The next batch reads them instead of the database, which cannot
-   * show it this batch's writes before they commit.
+   * once it has decided every row. Later batches read them instead of the database, which cannot
+   * show them this batch's writes before they commit.
    */
   taken: Promise<Map<string, number>>;
   /** Settles once its contacts, labels and history are written (not yet committed). */
@@ -19,6 +19,10 @@ export interface BatchInFlight {
   done: Promise<boolean>;
   /** Set when its writes went back on a decision (a row failed on a key another writer took): `taken` was wrong. */
   redecided: boolean;
+  /** Set once it has committed: from then on the database shows what it wrote. */
+  committed: boolean;
+  /** The batch before it, until this one commits. */
+  before: BatchInFlight | null;
 }
 
 /** This batch must not land: the one before it stopped the import. */
@@ -27,13 +31,14 @@ export class Cancelled extends Error {}
 export class Redecide extends Error {}
 
 /**
- * Starts a batch's transaction. With a batch still in flight before it, this one looks up,
- * decides and writes its rows while that batch writes, and commits after that batch commits. The
- * batch before never waits for this one, which waits for it:
- * - this batch's lookup locks only contacts it will write, and waits for any the batch before holds;
- * - its new contacts take no key the batch before took (it read them from `taken`);
- * - it creates and links labels only once the batch before has written (both may add the same new
- *   label), and writes the import's own rows (checkpoint, reports, keys) only once it has committed.
+ * Starts a batch's transaction. With batches still in flight before it, this one looks up, decides
+ * and writes its rows while they write, and commits after the batch before it commits. A batch
+ * never waits for a later one, which waits for it:
+ * - this batch's lookup locks only contacts it will write, and waits for any a batch before holds;
+ * - its new contacts take no key a batch before took (it read them from their `taken`);
+ * - it creates and links labels only once the batch before has written (which waited for the one
+ *   before it; they may add the same new label), and writes the import's own rows (checkpoint,
+ *   reports, keys) only once the batch before has committed.
  */
 export function startBatch(
   previous: BatchInFlight | null,
@@ -47,6 +52,8 @@ export function startBatch(
     written: written.promise,
     done: Promise.resolve(false),
     redecided: false,
+    committed: false,
+    before: previous,
   };
   const stages: BatchStages = { previous, self: batch, decided: taken.resolve, wrote: written.resolve };
   const run = async (): Promise<boolean> => {
@@ -60,6 +67,8 @@ export function startBatch(
       batch.redecided = true;
       await write({ ...stages, previous: null });
     }
+    batch.committed = true;
+    batch.before = null;
     return afterCommit();
   };
   batch.done = handledLater(

@@ -40,11 +40,11 @@ import { type ColumnMap, rowInput } from "./columns.js";
 import type { CsvRecord } from "./csv-parse.js";
 import {
   allIssued,
-  type BatchInFlight,
   type BatchStages,
   Cancelled,
   handledLater,
   heldUntil,
+  takenByBatchesBefore,
   writtenAsDecided,
 } from "./in-flight.js";
 import { LEASE_MS, LeaseLost } from "./lease.js";
@@ -214,15 +214,6 @@ async function writeRowByRow(
     }
   }
   return dropped;
-}
-
-/** The keys of the batches before this one that have not committed yet, oldest first. */
-async function takenByBatchesBefore(previous: BatchInFlight | null): Promise<Map<string, number>> {
-  const uncommitted: BatchInFlight[] = [];
-  for (let batch = previous; batch && !batch.committed; batch = batch.before) uncommitted.unshift(batch);
-  const taken = new Map<string, number>();
-  for (const batch of uncommitted) for (const [key, row] of await batch.taken) taken.set(key, row);
-  return taken;
 }
 
 function invalid(record: CsvRecord, error: ValidationError): ImportRowReport {

@@ -102,6 +102,15 @@ export interface BatchStages {
   wrote: () => void;
 }
 
+/** The keys of the batches before this one that have not committed yet, oldest first. */
+export async function takenByBatchesBefore(previous: BatchInFlight | null): Promise<Map<string, number>> {
+  const uncommitted: BatchInFlight[] = [];
+  for (let batch = previous; batch && !batch.committed; batch = batch.before) uncommitted.unshift(batch);
+  const taken = new Map<string, number>();
+  for (const batch of uncommitted) for (const [key, row] of await batch.taken) taken.set(key, row);
+  return taken;
+}
+
 /** Settles once `previous` has written; fails with `Redecide` when it went back on a decision this batch read. */
 export function writtenAsDecided(previous: BatchInFlight): Promise<void> {
   return handledLater(

@@ -38,20 +38,29 @@ export function registerIdempotency(app: FastifyInstance, core: Core): void {
   });
 
   // However the request ends (answered, failed, or the client went away), its claim stops renewing.
-  const stopHeartbeat = async (request: FastifyRequest) => {
+  // Callback hooks, like the preHandler: most requests carry no key and pass straight through.
+  const stopHeartbeat = (request: FastifyRequest) => {
     heartbeats.get(request)?.();
     heartbeats.delete(request);
   };
-  app.addHook("onResponse", stopHeartbeat);
-  app.addHook("onRequestAbort", stopHeartbeat);
+  app.addHook("onResponse", (request, _reply, done) => {
+    stopHeartbeat(request);
+    done();
+  });
+  app.addHook("onRequestAbort", (request, done) => {
+    stopHeartbeat(request);
+    done();
+  });
 
-  app.addHook("onSend", async (request, reply, payload) => {
-    if (request.idempotencyKey === null || request.actor === null) return payload;
+  app.addHook("onSend", (request, reply, payload, done) => {
+    if (request.idempotencyKey === null || request.actor === null) return done(null, payload);
     const key = request.idempotencyKey;
     request.idempotencyKey = null;
     const secret = request.routeOptions.config.secretInAnswer && reply.statusCode < 300;
     const kept = secret ? null : typeof payload === "string" ? payload : "";
-    await core.idempotency.finish(request.actor, key, reply.statusCode, kept);
-    return payload;
+    core.idempotency.finish(request.actor, key, reply.statusCode, kept).then(
+      () => done(null, payload),
+      (error: Error) => done(error),
+    );
   });
 }

@@ -1,4 +1,5 @@
 import { ForbiddenError } from "./errors.js";
+import type { IdempotencyScope } from "./idempotency/scope.js";
 
 export type Role = "administrator" | "agent";
 export const ROLES: readonly Role[] = ["administrator", "agent"];
@@ -9,6 +10,8 @@ export interface Actor {
   userId: number;
   role: Role;
   credentialId: number;
+  /** The Idempotency-Key of the request acted for, if it sent one: its writes mark the key applied. */
+  idempotency?: IdempotencyScope;
 }
 
 export function requireAdministrator(actor: Actor): void {

@@ -46,7 +46,7 @@ import { uploadFile } from "./files/upload.js";
 import { followContact, listContactFollowers, unfollowContact } from "./followers/follow.js";
 import { sweepLeftovers } from "./housekeeping/sweep.js";
 import { claimIdempotency, finishIdempotency, keepClaimAlive } from "./idempotency/replay.js";
-import { markingTransactions, runUnderIdempotencyKey } from "./idempotency/scope.js";
+import { actingUnderKey, depsFor } from "./idempotency/scope.js";
 import { failedRowsCsv, getImport, listAccountImports } from "./imports/read.js";
 import { type RunOptions, runDueImports } from "./imports/run.js";
 import { type ImportUpload, startImport } from "./imports/start.js";
@@ -83,8 +83,9 @@ import {
 import { DeliverySender } from "./webhooks/send.js";
 
 /** The core's whole surface, bound to its dependencies: what faces are given. */
-export function createCore(given: CoreDeps) {
-  const deps: CoreDeps = { ...given, db: markingTransactions(given.db) };
+export function createCore(deps: CoreDeps) {
+  // What a request's work runs with: the same, with its Idempotency-Key marked by its writes.
+  const depsOf = (actor: Actor) => depsFor(deps, actor);
   const feed = new NotificationFeed(deps);
   const credentials = new CredentialCache(deps);
   const limiter =
@@ -96,42 +97,46 @@ export function createCore(given: CoreDeps) {
       authenticate: (key: string, secret: string) => authenticate(credentials, key, secret),
       /** For faces whose clients send one token (`key.secret`) in a header of their own. */
       authenticateToken: (token: string) => authenticateToken(credentials, token),
-      whoAmI: (actor: Actor) => whoAmI(deps, actor),
-      listUsers: (actor: Actor) => listUsers(deps, actor),
-      createUser: (actor: Actor, input: Parameters<typeof createUser>[2]) => createUser(deps, actor, input),
-      listApiKeys: (actor: Actor) => listApiKeys(deps, actor),
-      createApiKey: (actor: Actor, input: Parameters<typeof createApiKey>[2]) => createApiKey(deps, actor, input),
+      whoAmI: (actor: Actor) => whoAmI(depsOf(actor), actor),
+      listUsers: (actor: Actor) => listUsers(depsOf(actor), actor),
+      createUser: (actor: Actor, input: Parameters<typeof createUser>[2]) => createUser(depsOf(actor), actor, input),
+      listApiKeys: (actor: Actor) => listApiKeys(depsOf(actor), actor),
+      createApiKey: (actor: Actor, input: Parameters<typeof createApiKey>[2]) =>
+        createApiKey(depsOf(actor), actor, input),
       revokeApiKey: async (actor: Actor, id: number) => {
-        const revoked = await revokeApiKey(deps, actor, id);
+        const revoked = await revokeApiKey(depsOf(actor), actor, id);
         credentials.drop(revoked.key);
         return revoked;
       },
     },
     contacts: {
-      create: (actor: Actor, input: ContactInput, inbox?: AttachInput) => createContact(deps, actor, input, inbox),
+      create: (actor: Actor, input: ContactInput, inbox?: AttachInput) =>
+        createContact(depsOf(actor), actor, input, inbox),
       get: (actor: Actor, id: number, options?: { includeContactInboxes?: boolean }) =>
-        getContact(deps, actor, id, options),
+        getContact(depsOf(actor), actor, id, options),
       update: (actor: Actor, id: number, input: ContactInput, expected?: ExpectedVersions) =>
-        updateContact(deps, actor, id, input, expected),
-      delete: (actor: Actor, id: number, expected?: ExpectedVersions) => deleteContact(deps, actor, id, expected),
-      upsert: (actor: Actor, input: ContactInput) => upsertContact(deps, actor, input),
-      batch: (actor: Actor, operations: BatchOperation[]) => runContactBatch(deps, actor, operations),
-      list: (actor: Actor, input: ListInput) => listContacts(deps, actor, input),
-      search: (actor: Actor, input: SearchInput) => searchContacts(deps, actor, input),
+        updateContact(depsOf(actor), actor, id, input, expected),
+      delete: (actor: Actor, id: number, expected?: ExpectedVersions) =>
+        deleteContact(depsOf(actor), actor, id, expected),
+      upsert: (actor: Actor, input: ContactInput) => upsertContact(depsOf(actor), actor, input),
+      batch: (actor: Actor, operations: BatchOperation[]) => runContactBatch(depsOf(actor), actor, operations),
+      list: (actor: Actor, input: ListInput) => listContacts(depsOf(actor), actor, input),
+      search: (actor: Actor, input: SearchInput) => searchContacts(depsOf(actor), actor, input),
       /** Chatwoot's filter: conditions on standard keys and custom attributes, joined with AND and OR. */
-      filter: (actor: Actor, input: FilterInput) => filterContacts(deps, actor, input),
-      lookup: (actor: Actor, input: LookupInput) => lookupContact(deps, actor, input),
+      filter: (actor: Actor, input: FilterInput) => filterContacts(depsOf(actor), actor, input),
+      lookup: (actor: Actor, input: LookupInput) => lookupContact(depsOf(actor), actor, input),
       attachToInbox: (actor: Actor, contactId: number, input: AttachInput) =>
-        attachContactToInbox(deps, actor, contactId, input),
+        attachContactToInbox(depsOf(actor), actor, contactId, input),
       activities: (actor: Actor, contactId: number, input: ActivityPageInput) =>
-        contactActivities(deps, actor, contactId, input),
-      merge: (actor: Actor, input: MergeInput) => mergeContacts(deps, actor, input),
+        contactActivities(depsOf(actor), actor, contactId, input),
+      merge: (actor: Actor, input: MergeInput) => mergeContacts(depsOf(actor), actor, input),
       /** Why an id names no contact: a ContactMergedError naming the survivor, or a NotFoundError. */
-      missing: (actor: Actor, id: number) => missingContact(deps, actor, id),
+      missing: (actor: Actor, id: number) => missingContact(depsOf(actor), actor, id),
     },
     account: {
-      settings: (actor: Actor) => getAccountSettings(deps, actor),
-      updateSettings: (actor: Actor, input: Partial<AccountSettings>) => updateAccountSettings(deps, actor, input),
+      settings: (actor: Actor) => getAccountSettings(depsOf(actor), actor),
+      updateSettings: (actor: Actor, input: Partial<AccountSettings>) =>
+        updateAccountSettings(depsOf(actor), actor, input),
     },
     /** For operators (the command line), not for any face: accounts are made outside the API. */
     accounts: {
@@ -140,11 +145,11 @@ export function createCore(given: CoreDeps) {
       administrator: (accountId: number) => administratorOf(deps, accountId),
     },
     exports: {
-      contactsCsv: (actor: Actor, options: ContactsCsvOptions) => contactsCsv(deps, actor, options),
-      request: (actor: Actor, options: ContactsCsvOptions) => requestExport(deps, actor, options),
-      get: (actor: Actor, id: number) => getExportJob(deps, actor, id),
-      list: (actor: Actor, input: { limit?: number; skip?: number }) => listExports(deps, actor, input),
-      download: (actor: Actor, id: number) => downloadExport(deps, actor, id),
+      contactsCsv: (actor: Actor, options: ContactsCsvOptions) => contactsCsv(depsOf(actor), actor, options),
+      request: (actor: Actor, options: ContactsCsvOptions) => requestExport(depsOf(actor), actor, options),
+      get: (actor: Actor, id: number) => getExportJob(depsOf(actor), actor, id),
+      list: (actor: Actor, input: { limit?: number; skip?: number }) => listExports(depsOf(actor), actor, input),
+      download: (actor: Actor, id: number) => downloadExport(depsOf(actor), actor, id),
       /** Works through queued exports; what the background loop runs. */
       runDue: (options?: { accountId?: number }) => runDueExports(deps, options),
       /** Calls `onQueued` when any process queues an export. */
@@ -153,64 +158,71 @@ export function createCore(given: CoreDeps) {
     imports: {
       /** Largest CSV file accepted, in bytes. */
       maxBytes: deps.settings.maxImportBytes,
-      start: (actor: Actor, upload: ImportUpload) => startImport(deps, actor, upload),
-      get: (actor: Actor, id: number) => getImport(deps, actor, id),
-      list: (actor: Actor, input: { limit?: number; skip?: number }) => listAccountImports(deps, actor, input),
-      failedRows: (actor: Actor, id: number) => failedRowsCsv(deps, actor, id),
+      start: (actor: Actor, upload: ImportUpload) => startImport(depsOf(actor), actor, upload),
+      get: (actor: Actor, id: number) => getImport(depsOf(actor), actor, id),
+      list: (actor: Actor, input: { limit?: number; skip?: number }) => listAccountImports(depsOf(actor), actor, input),
+      failedRows: (actor: Actor, id: number) => failedRowsCsv(depsOf(actor), actor, id),
       /** Works through queued imports (and ones whose worker died); what the background loop runs. */
       runDue: (options?: RunOptions) => runDueImports(deps, options),
       /** Calls `onQueued` when any process queues an import. */
       watch: (onQueued: () => void) => deps.db.listen(IMPORTS_CHANNEL, onQueued),
     },
     inboxes: {
-      create: (actor: Actor, input: InboxInput) => createInbox(deps, actor, input),
-      update: (actor: Actor, id: number, input: InboxInput) => updateInbox(deps, actor, id, input),
-      delete: (actor: Actor, id: number) => deleteInbox(deps, actor, id),
-      get: (actor: Actor, id: number) => getInbox(deps, actor, id),
-      list: (actor: Actor) => listInboxes(deps, actor),
+      create: (actor: Actor, input: InboxInput) => createInbox(depsOf(actor), actor, input),
+      update: (actor: Actor, id: number, input: InboxInput) => updateInbox(depsOf(actor), actor, id, input),
+      delete: (actor: Actor, id: number) => deleteInbox(depsOf(actor), actor, id),
+      get: (actor: Actor, id: number) => getInbox(depsOf(actor), actor, id),
+      list: (actor: Actor) => listInboxes(depsOf(actor), actor),
       /** The inboxes that can reach a contact now, each with the source id it would use. */
-      contactable: (actor: Actor, contactId: number) => contactableInboxes(deps, actor, contactId),
+      contactable: (actor: Actor, contactId: number) => contactableInboxes(depsOf(actor), actor, contactId),
     },
     conversations: {
-      create: (actor: Actor, input: ConversationInput) => createConversation(deps, actor, input),
-      get: (actor: Actor, id: number) => getConversation(deps, actor, id),
-      list: (actor: Actor, input: ConversationListInput) => listConversations(deps, actor, input),
-      update: (actor: Actor, id: number, patch: ConversationPatch) => updateConversationState(deps, actor, id, patch),
+      create: (actor: Actor, input: ConversationInput) => createConversation(depsOf(actor), actor, input),
+      get: (actor: Actor, id: number) => getConversation(depsOf(actor), actor, id),
+      list: (actor: Actor, input: ConversationListInput) => listConversations(depsOf(actor), actor, input),
+      update: (actor: Actor, id: number, patch: ConversationPatch) =>
+        updateConversationState(depsOf(actor), actor, id, patch),
       activities: (actor: Actor, id: number, input: ActivityPageInput) =>
-        conversationActivities(deps, actor, id, input),
+        conversationActivities(depsOf(actor), actor, id, input),
     },
     comments: {
-      create: (actor: Actor, contactId: number, input: CommentInput) => createComment(deps, actor, contactId, input),
-      get: (actor: Actor, contactId: number, id: number) => getComment(deps, actor, contactId, id),
+      create: (actor: Actor, contactId: number, input: CommentInput) =>
+        createComment(depsOf(actor), actor, contactId, input),
+      get: (actor: Actor, contactId: number, id: number) => getComment(depsOf(actor), actor, contactId, id),
       list: (actor: Actor, contactId: number, input: { limit?: number; skip?: number; withTotal?: boolean }) =>
-        listComments(deps, actor, contactId, input),
+        listComments(depsOf(actor), actor, contactId, input),
       update: (actor: Actor, contactId: number, id: number, input: CommentInput) =>
-        updateComment(deps, actor, contactId, id, input),
-      delete: (actor: Actor, contactId: number, id: number) => deleteComment(deps, actor, contactId, id),
+        updateComment(depsOf(actor), actor, contactId, id, input),
+      delete: (actor: Actor, contactId: number, id: number) => deleteComment(depsOf(actor), actor, contactId, id),
     },
     labels: {
-      list: (actor: Actor) => listLabels(deps, actor),
-      ofContact: (actor: Actor, contactId: number) => contactLabels(deps, actor, contactId),
-      set: (actor: Actor, contactId: number, names: string[]) => setContactLabels(deps, actor, contactId, names),
-      add: (actor: Actor, contactId: number, names: string[]) => addLabelsToContact(deps, actor, contactId, names),
+      list: (actor: Actor) => listLabels(depsOf(actor), actor),
+      ofContact: (actor: Actor, contactId: number) => contactLabels(depsOf(actor), actor, contactId),
+      set: (actor: Actor, contactId: number, names: string[]) =>
+        setContactLabels(depsOf(actor), actor, contactId, names),
+      add: (actor: Actor, contactId: number, names: string[]) =>
+        addLabelsToContact(depsOf(actor), actor, contactId, names),
       remove: (actor: Actor, contactId: number, names: string[]) =>
-        removeLabelsFromContact(deps, actor, contactId, names),
+        removeLabelsFromContact(depsOf(actor), actor, contactId, names),
     },
     files: {
       /** Largest file accepted, in bytes. */
       maxBytes: deps.settings.maxFileBytes,
-      upload: (actor: Actor, contactId: number, file: IncomingFile) => uploadFile(deps, actor, contactId, file),
-      list: (actor: Actor, contactId: number, input: FilePageInput) => listFiles(deps, actor, contactId, input),
-      get: (actor: Actor, contactId: number, id: number) => getFile(deps, actor, contactId, id),
-      download: (actor: Actor, contactId: number, id: number) => downloadFile(deps, actor, contactId, id),
-      delete: (actor: Actor, contactId: number, id: number) => deleteFile(deps, actor, contactId, id),
+      upload: (actor: Actor, contactId: number, file: IncomingFile) =>
+        uploadFile(depsOf(actor), actor, contactId, file),
+      list: (actor: Actor, contactId: number, input: FilePageInput) =>
+        listFiles(depsOf(actor), actor, contactId, input),
+      get: (actor: Actor, contactId: number, id: number) => getFile(depsOf(actor), actor, contactId, id),
+      download: (actor: Actor, contactId: number, id: number) => downloadFile(depsOf(actor), actor, contactId, id),
+      delete: (actor: Actor, contactId: number, id: number) => deleteFile(depsOf(actor), actor, contactId, id),
     },
     avatars: {
       /** Largest image accepted, in bytes. */
       maxBytes: deps.settings.maxAvatarBytes,
-      set: (actor: Actor, contactId: number, file: IncomingFile) => setContactAvatar(deps, actor, contactId, file),
-      remove: (actor: Actor, contactId: number) => removeContactAvatar(deps, actor, contactId),
-      upload: (actor: Actor, file: IncomingFile) => uploadImage(deps, actor, file),
+      set: (actor: Actor, contactId: number, file: IncomingFile) =>
+        setContactAvatar(depsOf(actor), actor, contactId, file),
+      remove: (actor: Actor, contactId: number) => removeContactAvatar(depsOf(actor), actor, contactId),
+      upload: (actor: Actor, file: IncomingFile) => uploadImage(depsOf(actor), actor, file),
       /** Public: no actor, the key is the capability. */
       serve: (key: string) => serveAvatar(deps, key),
     },
@@ -222,31 +234,33 @@ export function createCore(given: CoreDeps) {
       watch: (onNew: () => void) => deps.db.listen(EVENTS_CHANNEL, onNew),
     },
     notifications: {
-      list: (actor: Actor, input: { limit?: number; skip?: number }) => listNotifications(deps, actor, input),
-      markRead: (actor: Actor, ids?: number[]) => markNotificationsRead(deps, actor, ids),
-      dismiss: (actor: Actor, id: number) => dismissNotification(deps, actor, id),
+      list: (actor: Actor, input: { limit?: number; skip?: number }) => listNotifications(depsOf(actor), actor, input),
+      markRead: (actor: Actor, ids?: number[]) => markNotificationsRead(depsOf(actor), actor, ids),
+      dismiss: (actor: Actor, id: number) => dismissNotification(depsOf(actor), actor, id),
       /** All of the given ids or none. */
-      dismissMany: (actor: Actor, ids: number[]) => dismissNotifications(deps, actor, ids),
-      dismissAll: (actor: Actor) => dismissAllNotifications(deps, actor),
+      dismissMany: (actor: Actor, ids: number[]) => dismissNotifications(depsOf(actor), actor, ids),
+      dismissAll: (actor: Actor) => dismissAllNotifications(depsOf(actor), actor),
       streamStart: (actor: Actor, lastEventId: number | undefined) => feed.startingPoint(actor, lastEventId),
       subscribe: (...args: Parameters<NotificationFeed["subscribe"]>) => feed.subscribe(...args),
     },
     followers: {
-      list: (actor: Actor, contactId: number) => listContactFollowers(deps, actor, contactId),
-      follow: (actor: Actor, contactId: number, userId: number) => followContact(deps, actor, contactId, userId),
-      unfollow: (actor: Actor, contactId: number, userId: number) => unfollowContact(deps, actor, contactId, userId),
+      list: (actor: Actor, contactId: number) => listContactFollowers(depsOf(actor), actor, contactId),
+      follow: (actor: Actor, contactId: number, userId: number) =>
+        followContact(depsOf(actor), actor, contactId, userId),
+      unfollow: (actor: Actor, contactId: number, userId: number) =>
+        unfollowContact(depsOf(actor), actor, contactId, userId),
     },
     webhooks: {
-      create: (actor: Actor, input: WebhookInput) => createWebhook(deps, actor, input),
-      list: (actor: Actor) => listWebhooks(deps, actor),
-      get: (actor: Actor, id: number) => getWebhook(deps, actor, id),
-      update: (actor: Actor, id: number, input: WebhookInput) => updateWebhook(deps, actor, id, input),
-      delete: (actor: Actor, id: number) => deleteWebhook(deps, actor, id),
-      rotateSecret: (actor: Actor, id: number) => rotateWebhookSecret(deps, actor, id),
+      create: (actor: Actor, input: WebhookInput) => createWebhook(depsOf(actor), actor, input),
+      list: (actor: Actor) => listWebhooks(depsOf(actor), actor),
+      get: (actor: Actor, id: number) => getWebhook(depsOf(actor), actor, id),
+      update: (actor: Actor, id: number, input: WebhookInput) => updateWebhook(depsOf(actor), actor, id, input),
+      delete: (actor: Actor, id: number) => deleteWebhook(depsOf(actor), actor, id),
+      rotateSecret: (actor: Actor, id: number) => rotateWebhookSecret(depsOf(actor), actor, id),
       deliveries: (actor: Actor, id: number, input: { limit?: number; skip?: number; status?: string }) =>
-        listDeliveries(deps, actor, id, input),
-      attempts: (actor: Actor, id: number, deliveryId: number) => listAttempts(deps, actor, id, deliveryId),
-      retry: (actor: Actor, id: number, deliveryId: number) => retryDelivery(deps, actor, id, deliveryId),
+        listDeliveries(depsOf(actor), actor, id, input),
+      attempts: (actor: Actor, id: number, deliveryId: number) => listAttempts(depsOf(actor), actor, id, deliveryId),
+      retry: (actor: Actor, id: number, deliveryId: number) => retryDelivery(depsOf(actor), actor, id, deliveryId),
       /** The background sender of due deliveries (one per process). */
       sender: (options: ConstructorParameters<typeof DeliverySender>[1]) => new DeliverySender(deps, options),
       /** Calls `onDue` when deliveries may have become due in any process. */
@@ -271,8 +285,8 @@ export function createCore(given: CoreDeps) {
         finishIdempotency(deps, actor, key, statusCode, body),
       /** Renews a claim while its request runs (a long upload); returns the stop. */
       keepAlive: (actor: Actor, key: string) => keepClaimAlive(deps, actor, key),
-      /** Runs a request's work so that its writes mark its key applied as they commit. */
-      runUnder: <T>(actor: Actor, key: string, work: () => T): T => runUnderIdempotencyKey(actor.accountId, key, work),
+      /** The actor of a request holding `key`: its writes mark the key applied as they commit. */
+      actingUnder: (actor: Actor, key: string): Actor => actingUnderKey(actor, key),
     },
   };
 }

@@ -32,7 +32,7 @@ export function requestFingerprint(method: string, path: string, body: unknown):
  * Starts an idempotent request: "proceed" when this request owns the key, "replay" with the
  * first response when it finished before. A concurrent twin gets 409, and so does a retry of a
  * request that wrote but whose process died before storing its answer; reusing a key for a
- * different request gets 422. The request's work must then run under `runUnderIdempotencyKey`.
+ * different request gets 422. The request must then act as `actingUnderKey` gives.
  */
 export async function claimIdempotency(deps: CoreDeps, actor: Actor, key: string, fingerprint: string): Promise<Claim> {
   if (key.length === 0 || key.length > 255 || /[^\x21-\x7e]/.test(key)) {

@@ -23,8 +23,8 @@ async function claim(core: Core, request: FastifyRequest, reply: FastifyReply, k
 
 export function registerIdempotency(app: FastifyInstance, core: Core): void {
   const heartbeats = new WeakMap<FastifyRequest, () => void>();
-  // Callback style: the rest of the request runs inside `done`, under the key, so the request's
-  // writes mark the key applied in their own transactions.
+  // From here on the request acts under its key, so its writes mark the key applied in their own
+  // transactions. Callback style: most requests carry no key and pass straight through.
   app.addHook("preHandler", (request, reply, done) => {
     const header = request.headers["idempotency-key"];
     if (request.method !== "POST" || header === undefined) return done();
@@ -33,12 +33,13 @@ export function registerIdempotency(app: FastifyInstance, core: Core): void {
       if (key === null) return;
       request.idempotencyKey = key;
       heartbeats.set(request, core.idempotency.keepAlive(actorOf(request), key));
-      core.idempotency.runUnder(actorOf(request), key, () => done());
+      request.actor = core.idempotency.actingUnder(actorOf(request), key);
+      done();
     }, done);
   });
 
   // However the request ends (answered, failed, or the client went away), its claim stops renewing.
-  // Callback hooks, like the preHandler: most requests carry no key and pass straight through.
+  // Callback hooks too, for the same reason.
   const stopHeartbeat = (request: FastifyRequest) => {
     heartbeats.get(request)?.();
     heartbeats.delete(request);

@@ -41,6 +41,7 @@ import {
   type Row,
   runComparisons,
   type SearchTerms,
+  type ServerSide,
   type Side,
   warmUp,
 } from "./lib/scenario.js";
@@ -323,7 +324,9 @@ async function loadStages(run: Run, running: () => Running, settle: () => Promis
     terms ??= await pickTerms(running().server.base, auth(run, 0));
     if (runs(6, run.kind)) {
       const comparison = growthComparison(stage, terms);
-      const productSide = { product: { origin: running().server.base, headers: { authorization: auth(run, 0) } } };
+      const productSide = {
+        product: { origin: running().server.base, headers: { authorization: auth(run, 0) }, pid: running().server.pid },
+      };
       await warmUp([comparison], productSide, run.settings, WARM_UP_SECONDS);
       await runComparisons([comparison], productSide, run.settings, growthResults);
       growth.push(growthPoint(growthResults, stage, size, contacts));
@@ -524,8 +527,12 @@ async function runPostgres(base: Omit<Run, "kind" | "size" | "accountIds">, repo
 
   const ctx: ReadContext = { accountId: largeId, targets, terms: loaded.terms };
   const baseline = await startBaseline(run);
-  const productSide = { origin: product.server.base, headers: { authorization: auth(run, 0) } };
-  const servers = { product: productSide, baseline: { origin: baseline.base, headers: {} } };
+  const productSide = {
+    origin: product.server.base,
+    headers: { authorization: auth(run, 0) },
+    pid: product.server.pid,
+  };
+  const servers = { product: productSide, baseline: { origin: baseline.base, headers: {}, pid: baseline.pid } };
   const comparisons = readScenarioComparisons(ctx, "postgres");
   await warmUp(comparisons, servers, run.settings, WARM_UP_SECONDS);
   const results = await runComparisons(comparisons, servers, run.settings);
@@ -603,14 +610,14 @@ async function runPglite(base: Omit<Run, "kind" | "size" | "accountIds">, report
 
   product = await startProduct(run);
   report.linkedRecords = await addLinkedRecords(product.server.base, auth(run, 0), targets.linkedIds);
-  const productSide: Partial<Record<Side, { origin: string; headers: Record<string, string> }>> = {
-    product: { origin: product.server.base, headers: { authorization: auth(run, 0) } },
+  const productSide: Partial<Record<Side, ServerSide>> = {
+    product: { origin: product.server.base, headers: { authorization: auth(run, 0) }, pid: product.server.pid },
   };
   await warmUp(comparisons, productSide, run.settings, WARM_UP_SECONDS);
   const results = await runComparisons(comparisons, productSide, run.settings);
   await stopProduct(product);
   const baseline = await startBaseline(run);
-  const baselineSide = { baseline: { origin: baseline.base, headers: {} } };
+  const baselineSide = { baseline: { origin: baseline.base, headers: {}, pid: baseline.pid } };
   await warmUp(comparisons, baselineSide, run.settings, WARM_UP_SECONDS);
   await runComparisons(comparisons, baselineSide, run.settings, results);
   await stopServer(baseline);

@@ -52,13 +52,20 @@ export interface ReadContext {
 
 export type Results = Map<string, Map<string, ArmResult>>;
 
+/** A running server the arms of one side go to; its pid, when known, for its CPU per request. */
+export interface ServerSide {
+  origin: string;
+  headers: Record<string, string>;
+  pid?: number;
+}
+
 /**
  * Runs the comparisons' arms for the sides given (both at once when both servers are up, so each
  * comparison's windows alternate); results by comparison and arm.
  */
 export async function runComparisons(
   comparisons: Comparison[],
-  servers: Partial<Record<Side, { origin: string; headers: Record<string, string> }>>,
+  servers: Partial<Record<Side, ServerSide>>,
   settings: WindowSettings,
   into: Results = new Map(),
 ): Promise<Results> {
@@ -68,8 +75,14 @@ export async function runComparisons(
     const results = await compare(
       comparison.key,
       arms.map((arm) => {
-        const server = servers[arm.side] as { origin: string; headers: Record<string, string> };
-        return { name: arm.name, origin: server.origin, headers: server.headers, requests: arm.requests };
+        const server = servers[arm.side] as ServerSide;
+        return {
+          name: arm.name,
+          origin: server.origin,
+          headers: server.headers,
+          requests: arm.requests,
+          pid: server.pid,
+        };
       }),
       { ...settings, ...comparison.settings },
     );
@@ -86,7 +99,7 @@ export async function runComparisons(
  */
 export async function warmUp(
   comparisons: Comparison[],
-  servers: Partial<Record<Side, { origin: string; headers: Record<string, string> }>>,
+  servers: Partial<Record<Side, ServerSide>>,
   settings: WindowSettings,
   seconds: number,
 ): Promise<void> {

@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { join } from "node:path";
 import type { LoadResult, LoadSpec, RequestKind } from "../load.js";
 import { Histogram, type HistogramSummary } from "./histogram.js";
-import { busyPct, loadAverage, machineCpu } from "./machine.js";
+import { busyPct, loadAverage, machineCpu, processCpu } from "./machine.js";
 import { log, ROOT, round } from "./util.js";
 
 /** How long and how hard each measured window runs. */
@@ -61,6 +61,8 @@ export interface Arm {
   origin: string;
   headers?: Record<string, string>;
   requests: RequestKind[];
+  /** The server's process, whose CPU time per request the windows report. */
+  pid?: number;
 }
 
 export interface ArmResult {
@@ -71,6 +73,8 @@ export interface ArmResult {
   non2xx: number;
   errors: number;
   errorSamples: string[];
+  /** The server process's CPU time (user and system, all its threads) per request, when its pid is known. */
+  serverCpuUsPerRequest: number | null;
   windows: Array<{
     requestsPerSecond: number;
     latencyMs: HistogramSummary;
@@ -85,6 +89,7 @@ export interface ArmResult {
 
 type WindowResult = LoadResult & {
   machineBusyPct: number;
+  serverCpuSeconds: number | null;
   loadAverage: number[];
   waits?: Record<string, number>;
 };
@@ -109,14 +114,23 @@ export function stopLoadGenerator(): void {
   generator = null;
 }
 
-/** One window of bench/load.ts, in its own process. */
-export async function loadWindow(spec: LoadSpec): Promise<LoadResult & { machineBusyPct: number }> {
+/**
+ * One window of bench/load.ts, in its own process; with `serverPid`, also the CPU time that
+ * server used over the measured part.
+ */
+export async function loadWindow(
+  spec: LoadSpec,
+  serverPid?: number,
+): Promise<LoadResult & { machineBusyPct: number; serverCpuSeconds: number | null }> {
   const child = loadGenerator();
   child.channel?.ref();
-  // The machine's busy share over the measured part only, after the warm-up.
+  const serverCpu = () => (serverPid === undefined ? 0 : processCpu(serverPid));
+  // The machine's busy share and the server's CPU over the measured part only, after the warm-up.
   let machineStart = machineCpu();
+  let serverStart = serverCpu();
   const warm = setTimeout(() => {
     machineStart = machineCpu();
+    serverStart = serverCpu();
   }, spec.warmupSeconds * 1000);
   try {
     const answer = new Promise<{ result?: LoadResult; error?: string }>((resolve, reject) => {
@@ -130,7 +144,11 @@ export async function loadWindow(spec: LoadSpec): Promise<LoadResult & { machine
     child.send(spec);
     const { result, error } = await answer;
     if (!result) throw new Error(`load generator failed: ${error}`);
-    return { ...result, machineBusyPct: busyPct(machineStart, machineCpu()) };
+    return {
+      ...result,
+      machineBusyPct: busyPct(machineStart, machineCpu()),
+      serverCpuSeconds: serverPid === undefined ? null : round(serverCpu() - serverStart, 2),
+    };
   } finally {
     clearTimeout(warm);
     child.channel?.unref();
@@ -149,20 +167,24 @@ export async function compare(label: string, arms: Arm[], settings: WindowSettin
     for (const i of order) {
       const arm = arms[i] as Arm;
       const sampler = settings.waits ? new WaitSampler(settings.waits) : null;
-      const result = await loadWindow({
-        origin: arm.origin,
-        connections: settings.connections,
-        warmupSeconds: settings.warmupSeconds,
-        seconds: settings.seconds,
-        headers: arm.headers ?? {},
-        requests: arm.requests,
-        seed: turn + 1,
-      });
+      const result = await loadWindow(
+        {
+          origin: arm.origin,
+          connections: settings.connections,
+          warmupSeconds: settings.warmupSeconds,
+          seconds: settings.seconds,
+          headers: arm.headers ?? {},
+          requests: arm.requests,
+          seed: turn + 1,
+        },
+        arm.pid,
+      );
       const waits = await sampler?.stop();
       collected[i]?.push({ ...result, loadAverage: loadAverage(), ...(waits ? { waits } : {}) });
       log(
         `${label} / ${arm.name}: ${Math.round(result.requestsPerSecond)} req/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms` +
           (result.non2xx + result.errors > 0 ? `, ${result.non2xx} non-2xx, ${result.errors} errors` : "") +
+          cpuPerRequest(result.serverCpuSeconds, result.requests) +
           topWaits(waits),
       );
     }
@@ -170,14 +192,26 @@ export async function compare(label: string, arms: Arm[], settings: WindowSettin
   return arms.map((arm, i) => merge(arm.name, collected[i] ?? []));
 }
 
+/** Microseconds of the server's CPU per request; null without a server to read. */
+function usPerRequest(cpuSeconds: number | null, requests: number): number | null {
+  return cpuSeconds === null || requests === 0 ? null : round((cpuSeconds * 1e6) / requests, 1);
+}
+
+function cpuPerRequest(cpuSeconds: number | null, requests: number): string {
+  const us = usPerRequest(cpuSeconds, requests);
+  return us === null ? "" : `, server CPU ${us} µs/request`;
+}
+
 function merge(name: string, windows: WindowResult[]): ArmResult {
   const histogram = new Histogram();
   let requests = 0;
   let seconds = 0;
+  let cpuSeconds: number | null = null;
   for (const w of windows) {
     histogram.merge(w.histogram, w.latencyMs);
     requests += w.requests;
     seconds += w.seconds;
+    if (w.serverCpuSeconds !== null) cpuSeconds = (cpuSeconds ?? 0) + w.serverCpuSeconds;
   }
   return {
     name,
@@ -187,6 +221,7 @@ function merge(name: string, windows: WindowResult[]): ArmResult {
     non2xx: windows.reduce((sum, w) => sum + w.non2xx, 0),
     errors: windows.reduce((sum, w) => sum + w.errors, 0),
     errorSamples: windows.flatMap((w) => w.errorSamples).slice(0, 5),
+    serverCpuUsPerRequest: usPerRequest(cpuSeconds, requests),
     windows: windows.map((w) => ({
       requestsPerSecond: round(w.requestsPerSecond, 1),
       latencyMs: w.latencyMs,

@@ -107,9 +107,19 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** A blob store in a new temporary directory: real files on disk. */
+const blobDirectories = new Set<string>();
+// Registered once per test file (each file loads this module afresh): stores are made in hooks
+// and tests, which cannot register an afterAll of their own.
+afterAll(async () => {
+  for (const directory of blobDirectories) await rm(directory, { recursive: true, force: true });
+  blobDirectories.clear();
+});
+
+/** A blob store in a new temporary directory: real files on disk, removed after the file's tests. */
 export async function tempBlobStore(): Promise<LocalDiskBlobStore> {
-  return new LocalDiskBlobStore(await mkdtemp(join(tmpdir(), "contactd-blobs-")));
+  const directory = await mkdtemp(join(tmpdir(), "contactd-blobs-"));
+  blobDirectories.add(directory);
+  return new LocalDiskBlobStore(directory);
 }
 
 export function testCore(db: Database, blobs: BlobStore, settings: Partial<CoreSettings> = {}): Core {

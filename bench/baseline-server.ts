@@ -8,7 +8,8 @@
  * Routes, the account in the path instead of a credential:
  *   GET /accounts/:account/contacts/:id          the contact (findContact)
  *   GET /accounts/:account/contacts?limit&cursor  a page of the default listing (listContacts)
- *   GET /accounts/:account/search?q&limit         the product's search (searchContacts)
+ *   GET /accounts/:account/search?q&limit         the product's search (searchContacts, with the
+ *                                                 product's sample of search_text)
  *   GET /accounts/:account/chatwoot-search?q      Chatwoot's search query on chatwoot_contacts
  *   GET /health
  *
@@ -38,6 +39,7 @@ const db = args["database-url"]
   ? product.openPostgres(args["database-url"], Number(args.pool))
   : await product.openPglite(args.pglite);
 
+const searchSamples = new product.SearchSampleCache(db);
 const app = Fastify({ logger: false });
 const json = (reply: FastifyReply, value: unknown) => reply.type("application/json").send(JSON.stringify(value));
 
@@ -71,13 +73,12 @@ app.get<{ Params: AccountParams; Querystring: Page }>("/accounts/:account/contac
 
 app.get<{ Params: AccountParams; Querystring: Page }>("/accounts/:account/search", async (request, reply) => {
   const term = product.searchTerm(request.query.q ?? "");
-  const rows = await product.searchContacts(db, Number(request.params.account), {
-    term,
-    digits: product.phoneDigits(term),
-    labels: [],
-    limit: Number(request.query.limit ?? 50) + 1,
-    skip: 0,
-  });
+  const rows = await product.searchContacts(
+    db,
+    Number(request.params.account),
+    { term, digits: product.phoneDigits(term), labels: [], limit: Number(request.query.limit ?? 50) + 1, skip: 0 },
+    await searchSamples.current(),
+  );
   return json(reply, rows);
 });
 

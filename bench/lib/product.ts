@@ -9,7 +9,7 @@ import { ROOT } from "./util.js";
 const dist = (path: string) => pathToFileURL(join(ROOT, "packages/server/dist", path)).href;
 
 export async function productModules() {
-  const [postgres, pglite, migrate, accounts, contacts, contactSearch, sql, cursor, search, normalize] =
+  const [postgres, pglite, migrate, accounts, contacts, contactSearch, sql, cursor, search, normalize, searchSample] =
     await Promise.all([
       import(dist("store/postgres.js")) as Promise<typeof import("../../packages/server/src/store/postgres.js")>,
       import(dist("store/pglite.js")) as Promise<typeof import("../../packages/server/src/store/pglite.js")>,
@@ -31,6 +31,9 @@ export async function productModules() {
       import(dist("core/contacts/normalize.js")) as Promise<
         typeof import("../../packages/server/src/core/contacts/normalize.js")
       >,
+      import(dist("core/contacts/search-sample.js")) as Promise<
+        typeof import("../../packages/server/src/core/contacts/search-sample.js")
+      >,
     ]);
   return {
     openPostgres: postgres.openPostgres,
@@ -40,6 +43,7 @@ export async function productModules() {
     findContact: contacts.findContact,
     listContacts: contacts.listContacts,
     searchContacts: contactSearch.searchContacts,
+    SearchSampleCache: searchSample.SearchSampleCache,
     sql: sql.sql,
     encodeCursor: cursor.encodeCursor,
     decodeCursor: cursor.decodeCursor,

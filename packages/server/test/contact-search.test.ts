@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { phoneDigits } from "../src/core/contacts/normalize.js";
 import { searchTerm } from "../src/core/contacts/search.js";
+import { SearchSampleCache } from "../src/core/contacts/search-sample.js";
 import { escapeLike, hasAnyLabel, searchMatch } from "../src/store/contact-queries.js";
-import { prefixEnd, searchContacts } from "../src/store/contact-search.js";
+import { prefixEnd, searchContacts, substringPlan, type TermSample } from "../src/store/contact-search.js";
 import type { Database } from "../src/store/database.js";
+import { loadSearchSample } from "../src/store/search-sample.js";
 import { sql } from "../src/store/sql.js";
 import { backend, newAccount, openTestDatabase } from "./harness.js";
 
@@ -84,22 +86,35 @@ describe(`ranked search on ${backend}`, () => {
 
   const terms = ["jo", "john", "son", "ana", "mariana", "smith", "ng", "x%y", "%", "-1", "0794", "+44 20 7940", "zzz"];
 
-  it("orders every page exactly as one ORDER BY over all matches would", async () => {
-    for (const raw of terms) {
-      for (const labels of [[], ["vip"]]) {
-        const term = searchTerm(raw);
-        const expected = (await db.query<{ id: number }>(reference(accountId, term, labels))).map((r) => r.id);
-        for (const limit of [7, 50]) {
-          const pages: number[] = [];
-          for (let skip = 0; skip < expected.length + limit; skip += limit) {
-            const page = await searchContacts(db, accountId, { term, digits: phoneDigits(term), labels, limit, skip });
-            pages.push(...page.map((c) => c.id));
+  // Samples that steer the substring group each way: null leaves it to a planned statement; a
+  // sample made of the term makes it common (a walk, here of at most 20 contacts or of them all);
+  // one without it makes it rare (the trigram lookup).
+  const steering: Record<string, (term: string) => TermSample | null> = {
+    planned: () => null,
+    "short walk": (term) => ({ values: Array(200).fill(term), walkRows: 20 }),
+    "whole walk": (term) => ({ values: Array(200).fill(term), walkRows: 100_000 }),
+    trigram: () => ({ values: Array(200).fill("\u0001"), walkRows: 100_000 }),
+  };
+
+  for (const [strategy, sampleFor] of Object.entries(steering)) {
+    it(`orders every page exactly as one ORDER BY over all matches would (${strategy})`, async () => {
+      for (const raw of terms) {
+        for (const labels of [[], ["vip"]]) {
+          const term = searchTerm(raw);
+          const expected = (await db.query<{ id: number }>(reference(accountId, term, labels))).map((r) => r.id);
+          for (const limit of [7, 50]) {
+            const pages: number[] = [];
+            for (let skip = 0; skip < expected.length + limit; skip += limit) {
+              const query = { term, digits: phoneDigits(term), labels, limit, skip };
+              const page = await searchContacts(db, accountId, query, sampleFor(term));
+              pages.push(...page.map((c) => c.id));
+            }
+            expect(pages, `${raw} ${labels} limit ${limit}`).toEqual(expected);
           }
-          expect(pages, `${raw} ${labels} limit ${limit}`).toEqual(expected);
         }
       }
-    }
-  }, 120_000);
+    }, 120_000);
+  }
 
   it("puts exact matches first, then prefix matches by name, then other substrings by recent activity", async () => {
     const found = await searchContacts(db, accountId, { term: "son", digits: null, labels: [], limit: 200, skip: 0 });
@@ -127,6 +142,50 @@ describe(`search statistics on ${backend}`, () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe(`search sample on ${backend}`, () => {
+  it("is read from the statistics once the table is analysed, and chooses a walk for common terms only", async () => {
+    const db = await openTestDatabase();
+    try {
+      const { accountId } = await newAccount(db);
+      await db.execute(sql`
+        INSERT INTO contacts (account_id, name, email)
+        SELECT ${accountId}, CASE WHEN n % 10 = 0 THEN 'Ann Walker ' ELSE 'Bob Stone ' END || n, 'p' || n || '@example.com'
+        FROM generate_series(1, 400) n`);
+      await db.exec("ANALYZE contacts");
+      const sample = await loadSearchSample(db);
+      expect(sample?.values.length).toBeGreaterThanOrEqual(100);
+      expect(sample?.values).toContain("bob stone 1\u001fp1@example.com\u001f\u001f\u001f");
+      const plan = (term: string) => substringPlan(sample as TermSample, term, null, 16).kind;
+      expect(plan("sto")).toBe("walk");
+      expect(plan("walker")).toBe("walk");
+      expect(plan("zebra")).toBe("trigram");
+      expect(substringPlan(null, "sto", null, 16).kind).toBe("planned");
+      // The core reads it once and shares it between searches.
+      const cache = new SearchSampleCache(db);
+      const [first, second] = await Promise.all([cache.current(), cache.current()]);
+      expect(first?.values).toEqual(sample?.values);
+      expect(second).toBe(first);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe("substringPlan", () => {
+  const values = [...Array(490).fill("x"), ..."abcdefghij".split("").map((ch) => `common ${ch}`)];
+  const sample = { values, walkRows: 10_000 };
+  it("walks when the sample says a page of matches lies within the walk's bound", () => {
+    expect(substringPlan(sample, "common", null, 16)).toEqual({ kind: "walk", rows: 10_000 });
+    // 10 in 500: a page of 16 is expected within 800 contacts, one of 300 within 15,000.
+    expect(substringPlan(sample, "common", null, 300).kind).toBe("trigram");
+  });
+  it("takes the trigram index for a term seen once or never, and counts a phone number's digits", () => {
+    expect(substringPlan(sample, "common a", null, 16).kind).toBe("trigram");
+    expect(substringPlan(sample, "absent", null, 16).kind).toBe("trigram");
+    expect(substringPlan({ values: ["4420", "x4420"], walkRows: 10 }, "+4420", "4420", 1).kind).toBe("walk");
   });
 });
 

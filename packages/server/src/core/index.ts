@@ -27,6 +27,7 @@ import { type ListInput, listContacts } from "./contacts/list.js";
 import { type LookupInput, lookupContact } from "./contacts/lookup.js";
 import { type MergeInput, mergeContacts } from "./contacts/merge.js";
 import { type SearchInput, searchContacts } from "./contacts/search.js";
+import { SearchSampleCache } from "./contacts/search-sample.js";
 import { missingContact } from "./contacts/survivor.js";
 import { updateContact } from "./contacts/update.js";
 import { upsertContact } from "./contacts/upsert.js";
@@ -88,6 +89,7 @@ export function createCore(deps: CoreDeps) {
   const depsOf = (actor: Actor) => depsFor(deps, actor);
   const feed = new NotificationFeed(deps);
   const credentials = new CredentialCache(deps);
+  const searchSamples = new SearchSampleCache(deps.db);
   const limiter =
     deps.settings.rateLimitPerMinute > 0 ? new RateLimiter(deps.db, deps.settings.rateLimitPerMinute) : null;
   return {
@@ -121,7 +123,7 @@ export function createCore(deps: CoreDeps) {
       upsert: (actor: Actor, input: ContactInput) => upsertContact(depsOf(actor), actor, input),
       batch: (actor: Actor, operations: BatchOperation[]) => runContactBatch(depsOf(actor), actor, operations),
       list: (actor: Actor, input: ListInput) => listContacts(depsOf(actor), actor, input),
-      search: (actor: Actor, input: SearchInput) => searchContacts(depsOf(actor), actor, input),
+      search: (actor: Actor, input: SearchInput) => searchContacts(depsOf(actor), searchSamples, actor, input),
       /** Chatwoot's filter: conditions on standard keys and custom attributes, joined with AND and OR. */
       filter: (actor: Actor, input: FilterInput) => filterContacts(depsOf(actor), actor, input),
       lookup: (actor: Actor, input: LookupInput) => lookupContact(depsOf(actor), actor, input),

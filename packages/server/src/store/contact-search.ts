@@ -1,5 +1,5 @@
 import type { Contact, Direction, SortKey } from "../core/contacts/contact.js";
-import { hasAnyLabel, orderBy, SORT_COLUMNS, searchMatch } from "./contact-queries.js";
+import { escapeLike, hasAnyLabel, orderBy, SORT_COLUMNS, searchMatch } from "./contact-queries.js";
 import { CONTACT_COLUMNS, type ContactRow, toContact } from "./contacts.js";
 import type { Queryable } from "./database.js";
 import { type Sql, sql } from "./sql.js";
@@ -16,7 +16,49 @@ export interface SearchQuery {
   sort?: { key: SortKey; direction: Direction };
 }
 
-const BY_RECENCY = sql`last_activity_at DESC NULLS LAST, id DESC`;
+/** Most recently active first: the order of the activity index. */
+const byRecency = (alias: "c" | "r") => sql.raw(`${alias}.last_activity_at DESC NULLS LAST, ${alias}.id DESC`);
+
+/** Contacts walked at most, in order of activity, for a term the sample says is common. */
+export const WALK_ROWS = 10_000;
+
+/**
+ * Values of search_text taken from the table's statistics (`search-sample.ts`), to tell a common
+ * term from a rare one without asking the planner on every search.
+ */
+export interface TermSample {
+  values: readonly string[];
+  /** How far a walk may go before the planner is asked after all: `WALK_ROWS` but in tests. */
+  walkRows: number;
+}
+
+/**
+ * How the substring group (terms of three characters or more) is found, chosen from the sample:
+ * - `walk`: the activity index, newest first, checking each contact, for at most `rows`
+ *   contacts; a common term fills a page within a few thousand;
+ * - `trigram`: every match from the trigram index, sorted; a rare term has few;
+ * - `planned`: a statement of its own that PostgreSQL plans for the term (no sample).
+ */
+export type SubstringPlan = { kind: "walk"; rows: number } | { kind: "trigram" } | { kind: "planned" };
+
+/** The sample entries a term must be in before a walk is tried: one could be chance. */
+const COMMON_HITS = 2;
+
+export function substringPlan(
+  sample: TermSample | null,
+  term: string,
+  digits: string | null,
+  pageEnd: number,
+): SubstringPlan {
+  if (sample === null || sample.values.length === 0) return { kind: "planned" };
+  const other = otherDigits(term, digits);
+  let hits = 0;
+  for (const value of sample.values) if (value.includes(term) || (other !== null && value.includes(other))) hits++;
+  // Contacts a walk is expected to pass to fill the page, were every account like the sample.
+  const expectedWalk = (pageEnd * sample.values.length) / Math.max(hits, 1);
+  if (hits >= COMMON_HITS && expectedWalk <= sample.walkRows) return { kind: "walk", rows: sample.walkRows };
+  return { kind: "trigram" };
+}
 
 /**
  * Case-insensitive substring search, ranked: exact matches of a field (most recently active
@@ -31,50 +73,152 @@ const BY_RECENCY = sql`last_activity_at DESC NULLS LAST, id DESC`;
  * each group's first `skip + limit` rows is enough for that (a contact the page needs is among the
  * first `skip + limit` of its own group).
  *
- * The exact and prefix groups are one prepared statement: their best plan is the same for every
- * term, so PostgreSQL plans it once per connection (planning the six-branch statement on each
- * search cost more than running it). The substring group, whose plan does depend on the term, is
- * a statement of its own, sent only when the groups above leave the page short.
+ * Which of the two suits the term is read from a sample of the column's values rather than left to
+ * the planner, since planning a statement whose plan depends on the term cost as much as running
+ * it. So every statement is prepared (planned once per connection on PostgreSQL): the exact and
+ * prefix groups, with the walk when the term is common, are one (the walk runs only if the groups
+ * before it leave the page short), and the trigram lookup another. The walk is bounded: a term
+ * common in the sample but not in this account is then left to a statement planned for it.
  */
-export async function searchContacts(db: Queryable, accountId: number, query: SearchQuery): Promise<Contact[]> {
+export async function searchContacts(
+  db: Queryable,
+  accountId: number,
+  query: SearchQuery,
+  sample: TermSample | null = null,
+): Promise<Contact[]> {
   if (query.sort) return (await db.query<ContactRow>(sortedSearch(accountId, query))).map(toContact);
   const pageEnd = query.skip + query.limit;
-  const early = await db.query<ContactRow>(earlyGroups(accountId, query));
-  const substring = query.term.length >= 3 ? searchMatch(query.term, query.digits) : null;
-  // Fewer than `pageEnd` early matches means every early group was read to its end.
-  if (early.length >= pageEnd || substring === null) return early.slice(query.skip).map(toContact);
-  const rest = await db.query<ContactRow>(substringRest(accountId, query, substring, early));
-  return [...early.slice(query.skip), ...rest].map(toContact);
+  const plan = query.term.length >= 3 ? substringPlan(sample, query.term, query.digits, pageEnd) : null;
+  const ranked = await db.query<ContactRow>(rankedGroups(accountId, query, plan?.kind === "walk" ? plan.rows : 0));
+  const found = ranked.slice(0, pageEnd);
+  // Fewer than `pageEnd` rows: every group above was read to its end, the walk to its bound.
+  if (found.length >= pageEnd || plan === null) return found.slice(query.skip).map(toContact);
+  const rest = plan.kind === "trigram" ? trigramRest(accountId, query, found) : substringRest(accountId, query, found);
+  const more = await db.query<ContactRow>(rest);
+  return [...found.slice(query.skip), ...more].map(toContact);
+}
+
+/** The digits a term is also looked for as, when they differ from it (see `searchMatch`). */
+function otherDigits(term: string, digits: string | null): string | null {
+  return digits !== null && digits.length >= 3 && digits !== term ? digits : null;
 }
 
 /**
- * The page's rows after every early match: other substring matches, most recently active first,
- * leaving out the early ones and starting where the page does.
+ * The page's rows after every one found so far: other substring matches, most recently active
+ * first, in a statement planned for the term.
  */
-function substringRest(accountId: number, query: SearchQuery, substring: Sql, early: ContactRow[]): Sql {
-  const found = early.length;
+function substringRest(accountId: number, query: SearchQuery, found: ContactRow[]): Sql {
+  const where = groupConditions(accountId, query, searchMatch(query.term, query.digits));
   return sql`
     SELECT ${CONTACT_COLUMNS} FROM contacts c
-    WHERE ${sql.join(groupConditions(accountId, query, substring), " AND ")}
-      AND c.id <> ALL(${early.map((row) => row.id)}::bigint[])
-    ORDER BY c.${BY_RECENCY}
-    LIMIT ${query.skip + query.limit - Math.max(found, query.skip)} OFFSET ${Math.max(0, query.skip - found)}`;
+    WHERE ${sql.join(where, " AND ")}
+      AND c.id <> ALL(${found.map((row) => row.id)}::bigint[])
+    ORDER BY ${byRecency("c")}
+    ${restWindow(query, found.length)}`;
 }
 
-/** The exact and prefix groups' first `skip + limit` contacts, in rank order. */
-function earlyGroups(accountId: number, query: SearchQuery): Sql {
-  const pageEnd = query.skip + query.limit;
-  const groups = matchGroups(query.term, query.digits).map((group, rank) =>
-    groupQuery(rank, groupConditions(accountId, query, group.where), group.byText, pageEnd),
+/**
+ * The same for a rare term, prepared. The matches come from the trigram index alone, in every
+ * account, and are narrowed to this one afterwards: with the account in the same scan, a plan made
+ * for any term adds the account's whole btree range to the bitmap.
+ *
+ * Every value is out of the planner's sight (`hidden`), so that a plan made for one search cannot
+ * look cheaper than the plan made for any: PostgreSQL then keeps the latter after a few runs
+ * instead of planning each search (a rare pattern's own estimate is always cheaper).
+ */
+function trigramRest(accountId: number, query: SearchQuery, found: ContactRow[]): Sql {
+  const patterns = [query.term, otherDigits(query.term, query.digits)].flatMap((text) =>
+    text === null ? [] : [sql`c.search_text LIKE ${hidden(`%${escapeLike(text)}%`, "text")}`],
   );
+  const where = [
+    sql`m.account_id = ${hidden(accountId, "bigint")}`,
+    // The cast makes ALL take the array rather than the subquery's rows.
+    sql`m.id <> ALL(${hidden(
+      found.map((row) => row.id),
+      "bigint[]",
+    )}::bigint[])`,
+  ];
+  if (query.labels.length > 0) where.push(hasAnyLabel(query.labels));
+  const pageEnd = query.skip + query.limit;
   const statement = sql`
-    WITH hit AS (${sql.join(groups, " UNION ALL ")})
-    SELECT ${CONTACT_COLUMNS}
-    FROM (SELECT DISTINCT ON (id) * FROM hit ORDER BY id, rank) best
-    JOIN contacts c ON c.account_id = ${accountId} AND c.id = best.id
-    ORDER BY best.rank, best.sort_text, best.activity DESC NULLS LAST, best.tiebreak
-    LIMIT ${pageEnd}`;
+    WITH m AS MATERIALIZED (SELECT c.account_id, c.id FROM contacts c WHERE ${sql.join(patterns, " OR ")})
+    SELECT ${CONTACT_COLUMNS} FROM m JOIN contacts c ON c.account_id = m.account_id AND c.id = m.id
+    WHERE ${sql.join(where, " AND ")}
+    ORDER BY ${byRecency("c")}
+    LIMIT ${hidden(pageEnd - Math.max(found.length, query.skip), "bigint")}
+    OFFSET ${hidden(Math.max(0, query.skip - found.length), "bigint")}`;
   return statement.prepared();
+}
+
+/** A parameter the planner cannot see into: its value is known only once the statement runs. */
+function hidden(value: unknown, type: "text" | "bigint" | "bigint[]"): Sql {
+  return sql`(SELECT ${value}::${sql.raw(type)})`;
+}
+
+/** What the page still lacks after `found` rows, which may all come before the page starts. */
+function restWindow(query: SearchQuery, found: number): Sql {
+  const pageEnd = query.skip + query.limit;
+  return sql`LIMIT ${pageEnd - Math.max(found, query.skip)} OFFSET ${Math.max(0, query.skip - found)}`;
+}
+
+/**
+ * The exact and prefix groups' first contacts in rank order; then, when `walk` is set and they
+ * leave the page short, the newest other substring matches among the account's `walk` most
+ * recently active contacts. Up to `pageBound` rows, of which the caller keeps the page's.
+ *
+ * The statement's bounds are written into its text, not sent as parameters: a plan made for any
+ * value assumes a LIMIT keeps a tenth of the rows, which priced the generic plan above the plans
+ * made for each search, so PostgreSQL planned every one. Rounding the page's end up to a power of
+ * two keeps the statements few.
+ */
+function rankedGroups(accountId: number, query: SearchQuery, walk: number): Sql {
+  const bound = sql.raw(String(pageBound(query.skip + query.limit)));
+  const groups = matchGroups(query.term, query.digits).map((group, rank) =>
+    groupQuery(rank, groupConditions(accountId, query, group.where), group.byText, bound),
+  );
+  const walked =
+    walk > 0
+      ? sql`UNION ALL SELECT id, 1, 0, last_activity_at FROM (${walkedMatches(accountId, query, walk, bound)}) w`
+      : sql.empty;
+  const statement = sql`
+    WITH hit AS (${sql.join(groups, " UNION ALL ")}),
+    early AS MATERIALIZED (
+      SELECT id, row_number() OVER (ORDER BY rank, sort_text, activity DESC NULLS LAST, tiebreak) AS pos
+      FROM (SELECT DISTINCT ON (id) * FROM hit ORDER BY id, rank) best
+      ORDER BY pos LIMIT ${bound}),
+    page AS (
+      SELECT id, 0 AS part, pos, NULL::timestamptz AS activity FROM early ${walked}
+      ORDER BY part, pos, activity DESC NULLS LAST, id DESC LIMIT ${bound})
+    SELECT ${CONTACT_COLUMNS}
+    FROM page JOIN contacts c ON c.account_id = ${accountId} AND c.id = page.id
+    ORDER BY page.part, page.pos, page.activity DESC NULLS LAST, page.id DESC`;
+  return statement.prepared();
+}
+
+/** The least power of two from 16 up that is at least `pageEnd`. */
+export function pageBound(pageEnd: number): number {
+  return Math.max(16, 2 ** Math.ceil(Math.log2(pageEnd)));
+}
+
+/**
+ * Substring matches not in `early`, newest first, among the account's `walk` most recently active
+ * contacts: `bound` of them at most. It runs only if `early` left the page short (a one-time
+ * filter) and stops at its last match. `strpos` rather than `LIKE`: the same test, cheaper per row.
+ */
+function walkedMatches(accountId: number, query: SearchQuery, walk: number, bound: Sql): Sql {
+  const other = otherDigits(query.term, query.digits);
+  const contains = sql`strpos(c.search_text, ${query.term}) > 0`;
+  const where = [
+    sql`(SELECT count(*) FROM early) < ${query.skip + query.limit}`,
+    other === null ? contains : sql`(${contains} OR strpos(c.search_text, ${other}) > 0)`,
+    sql`c.id NOT IN (SELECT id FROM early)`,
+  ];
+  if (query.labels.length > 0) where.push(hasAnyLabel(query.labels));
+  return sql`SELECT c.id, c.last_activity_at FROM (
+      SELECT r.account_id, r.id, r.last_activity_at, r.search_text FROM contacts r
+      WHERE r.account_id = ${accountId} ORDER BY ${byRecency("r")} LIMIT ${sql.raw(String(Math.trunc(walk)))}) c
+    WHERE ${sql.join(where, " AND ")}
+    LIMIT ${bound}`;
 }
 
 interface MatchGroup {
@@ -129,15 +273,15 @@ function groupConditions(accountId: number, query: SearchQuery, match: Sql): Sql
 }
 
 /** One group's first `pageEnd` hits, in the group's order, with the keys that order them. */
-function groupQuery(rank: number, where: Sql[], byText: Sql | undefined, pageEnd: number): Sql {
+function groupQuery(rank: number, where: Sql[], byText: Sql | undefined, bound: Sql): Sql {
   const columns = byText
-    ? sql`${rank}::int AS rank, ${byText} AS sort_text, NULL::timestamptz AS activity, c.id AS tiebreak`
-    : sql`${rank}::int AS rank, NULL::text COLLATE "C" AS sort_text, c.last_activity_at AS activity, -c.id AS tiebreak`;
-  const order = byText ? sql`${byText}, c.id` : sql`c.${BY_RECENCY}`;
+    ? sql`${sql.raw(String(rank))} AS rank, ${byText} AS sort_text, NULL::timestamptz AS activity, c.id AS tiebreak`
+    : sql`${sql.raw(String(rank))} AS rank, NULL::text COLLATE "C" AS sort_text, c.last_activity_at AS activity, -c.id AS tiebreak`;
+  const order = byText ? sql`${byText}, c.id` : sql`${byRecency("c")}`;
   return sql`(SELECT c.id, ${columns} FROM contacts c
     WHERE ${sql.join(where, " AND ")}
     ORDER BY ${order}
-    LIMIT ${pageEnd})`;
+    LIMIT ${bound})`;
 }
 
 function sortedSearch(accountId: number, query: SearchQuery): Sql {

@@ -8,6 +8,7 @@ import type { Contact, Direction, SortKey } from "./contact.js";
 import { withContactInboxes } from "./get.js";
 import { checkLimit, defaultDirection } from "./list.js";
 import { phoneDigits } from "./normalize.js";
+import type { SearchSampleCache } from "./search-sample.js";
 
 export interface SearchInput {
   q: string;
@@ -32,7 +33,12 @@ export interface SearchPage {
 
 export const MAX_TERM = 200;
 
-export async function searchContacts(deps: CoreDeps, actor: Actor, input: SearchInput): Promise<SearchPage> {
+export async function searchContacts(
+  deps: CoreDeps,
+  samples: SearchSampleCache,
+  actor: Actor,
+  input: SearchInput,
+): Promise<SearchPage> {
   const limit = checkLimit(input.limit);
   const errors = new FieldErrors();
   const term = searchTerm(input.q);
@@ -43,14 +49,12 @@ export async function searchContacts(deps: CoreDeps, actor: Actor, input: Search
   const digits = phoneDigits(term);
   const sort = input.sort ? { key: input.sort, direction: input.direction ?? defaultDirection(input.sort) } : undefined;
   const [rows, total] = await Promise.all([
-    searchContactRows(deps.db, actor.accountId, {
-      term,
-      digits,
-      labels,
-      limit: limit + 1,
-      skip: input.skip ?? 0,
-      sort,
-    }),
+    searchContactRows(
+      deps.db,
+      actor.accountId,
+      { term, digits, labels, limit: limit + 1, skip: input.skip ?? 0, sort },
+      await samples.current(),
+    ),
     input.withTotal ? countContacts(deps.db, actor.accountId, { labels, term, digits }) : undefined,
   ]);
   const contacts = rows.slice(0, limit);

@@ -3,7 +3,7 @@ import { phoneDigits } from "../src/core/contacts/normalize.js";
 import { searchTerm } from "../src/core/contacts/search.js";
 import { SearchSampleCache } from "../src/core/contacts/search-sample.js";
 import { escapeLike, hasAnyLabel, searchMatch } from "../src/store/contact-queries.js";
-import { prefixEnd, searchContacts, substringPlan, type TermSample } from "../src/store/contact-search.js";
+import { pageBound, prefixEnd, searchContacts, substringPlan, type TermSample } from "../src/store/contact-search.js";
 import type { Database } from "../src/store/database.js";
 import { loadSearchSample } from "../src/store/search-sample.js";
 import { sql } from "../src/store/sql.js";
@@ -115,6 +115,24 @@ describe(`ranked search on ${backend}`, () => {
       }
     }, 120_000);
   }
+
+  it("answers a page past the prepared bounds (1,024 rows) like any other", async () => {
+    const term = "son";
+    const all = await searchContacts(db, accountId, { term, digits: null, labels: [], limit: 200, skip: 0 });
+    expect(all.length).toBeGreaterThan(10);
+    // With the page's end past 1,024 the statement runs unprepared; past the matches, it is empty.
+    const beyond = await searchContacts(db, accountId, { term, digits: null, labels: [], limit: 100, skip: 1_000 });
+    expect(beyond).toEqual([]);
+    const sample = { values: Array(200).fill(term), walkRows: 100_000 };
+    const walked = await searchContacts(
+      db,
+      accountId,
+      { term, digits: null, labels: [], limit: 1_000, skip: 5 },
+      sample,
+    );
+    expect(walked.map((c) => c.id)).toEqual(all.slice(5).map((c) => c.id));
+    expect([pageBound(1), pageBound(16), pageBound(17), pageBound(1_025)]).toEqual([16, 16, 32, 2_048]);
+  });
 
   it("puts exact matches first, then prefix matches by name, then other substrings by recent activity", async () => {
     const found = await searchContacts(db, accountId, { term: "son", digits: null, labels: [], limit: 200, skip: 0 });

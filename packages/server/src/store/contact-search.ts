@@ -109,12 +109,13 @@ function otherDigits(term: string, digits: string | null): string | null {
  */
 function substringRest(accountId: number, query: SearchQuery, found: ContactRow[]): Sql {
   const where = groupConditions(accountId, query, searchMatch(query.term, query.digits));
+  const rest = restWindow(query, found.length);
   return sql`
     SELECT ${CONTACT_COLUMNS} FROM contacts c
     WHERE ${sql.join(where, " AND ")}
       AND c.id <> ALL(${found.map((row) => row.id)}::bigint[])
     ORDER BY ${byRecency("c")}
-    ${restWindow(query, found.length)}`;
+    LIMIT ${rest.limit} OFFSET ${rest.offset}`;
 }
 
 /**
@@ -139,14 +140,13 @@ function trigramRest(accountId: number, query: SearchQuery, found: ContactRow[])
     )}::bigint[])`,
   ];
   if (query.labels.length > 0) where.push(hasAnyLabel(query.labels));
-  const pageEnd = query.skip + query.limit;
+  const rest = restWindow(query, found.length);
   const statement = sql`
     WITH m AS MATERIALIZED (SELECT c.account_id, c.id FROM contacts c WHERE ${sql.join(patterns, " OR ")})
     SELECT ${CONTACT_COLUMNS} FROM m JOIN contacts c ON c.account_id = m.account_id AND c.id = m.id
     WHERE ${sql.join(where, " AND ")}
     ORDER BY ${byRecency("c")}
-    LIMIT ${hidden(pageEnd - Math.max(found.length, query.skip), "bigint")}
-    OFFSET ${hidden(Math.max(0, query.skip - found.length), "bigint")}`;
+    LIMIT ${hidden(rest.limit, "bigint")} OFFSET ${hidden(rest.offset, "bigint")}`;
   return statement.prepared();
 }
 
@@ -156,9 +156,8 @@ function hidden(value: unknown, type: "text" | "bigint" | "bigint[]"): Sql {
 }
 
 /** What the page still lacks after `found` rows, which may all come before the page starts. */
-function restWindow(query: SearchQuery, found: number): Sql {
-  const pageEnd = query.skip + query.limit;
-  return sql`LIMIT ${pageEnd - Math.max(found, query.skip)} OFFSET ${Math.max(0, query.skip - found)}`;
+function restWindow(query: SearchQuery, found: number): { limit: number; offset: number } {
+  return { limit: query.skip + query.limit - Math.max(found, query.skip), offset: Math.max(0, query.skip - found) };
 }
 
 /**
@@ -169,10 +168,12 @@ function restWindow(query: SearchQuery, found: number): Sql {
  * The statement's bounds are written into its text, not sent as parameters: a plan made for any
  * value assumes a LIMIT keeps a tenth of the rows, which priced the generic plan above the plans
  * made for each search, so PostgreSQL planned every one. Rounding the page's end up to a power of
- * two keeps the statements few.
+ * two keeps the statements few; pages that end deeper than `PREPARED_BOUND` (offset paging far
+ * into the results) run unprepared, so that they cannot use up the connection's statements.
  */
 function rankedGroups(accountId: number, query: SearchQuery, walk: number): Sql {
-  const bound = sql.raw(String(pageBound(query.skip + query.limit)));
+  const limit = pageBound(query.skip + query.limit);
+  const bound = sql.raw(String(limit));
   const groups = matchGroups(query.term, query.digits).map((group, rank) =>
     groupQuery(rank, groupConditions(accountId, query, group.where), group.byText, bound),
   );
@@ -192,8 +193,11 @@ function rankedGroups(accountId: number, query: SearchQuery, walk: number): Sql 
     SELECT ${CONTACT_COLUMNS}
     FROM page JOIN contacts c ON c.account_id = ${accountId} AND c.id = page.id
     ORDER BY page.part, page.pos, page.activity DESC NULLS LAST, page.id DESC`;
-  return statement.prepared();
+  return limit <= PREPARED_BOUND ? statement.prepared() : statement;
 }
+
+/** The deepest page end whose statement is prepared: 7 bounds, from 16 to 1,024. */
+const PREPARED_BOUND = 1024;
 
 /** The least power of two from 16 up that is at least `pageEnd`. */
 export function pageBound(pageEnd: number): number {

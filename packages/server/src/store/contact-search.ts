@@ -169,7 +169,7 @@ function restWindow(query: SearchQuery, found: number): { limit: number; offset:
  * value assumes a LIMIT keeps a tenth of the rows, which priced the generic plan above the plans
  * made for each search, so PostgreSQL planned every one. Rounding the page's end up to a power of
  * two keeps the statements few; pages that end deeper than `PREPARED_BOUND` (offset paging far
- * into the results) run unprepared, so that they cannot use up the connection's statements.
+ * into the results) run unprepared, so that they cannot use up the texts a process prepares.
  */
 function rankedGroups(accountId: number, query: SearchQuery, walk: number): Sql {
   const limit = pageBound(query.skip + query.limit);

@@ -5,9 +5,10 @@ import { SearchSampleCache } from "../src/core/contacts/search-sample.js";
 import { escapeLike, hasAnyLabel, searchMatch } from "../src/store/contact-queries.js";
 import { pageBound, prefixEnd, searchContacts, substringPlan, type TermSample } from "../src/store/contact-search.js";
 import type { Database } from "../src/store/database.js";
+import { migrate } from "../src/store/migrate.js";
 import { loadSearchSample } from "../src/store/search-sample.js";
 import { sql } from "../src/store/sql.js";
-import { backend, newAccount, openTestDatabase } from "./harness.js";
+import { backend, freshDatabase, newAccount, openTestDatabase } from "./harness.js";
 
 /**
  * The ranked search runs one bounded query per group of matches. These tests hold it to the plain
@@ -165,8 +166,11 @@ describe(`search statistics on ${backend}`, () => {
 
 describe(`search sample on ${backend}`, () => {
   it("is read from the statistics once the table is analysed, and chooses a walk for common terms only", async () => {
-    const db = await openTestDatabase();
+    // A database of its own: other files' contacts would make "walker" rare in the sample by chance.
+    const fresh = await freshDatabase();
+    const db = await fresh.open();
     try {
+      await migrate(db);
       const { accountId } = await newAccount(db);
       await db.execute(sql`
         INSERT INTO contacts (account_id, name, email)
@@ -175,7 +179,7 @@ describe(`search sample on ${backend}`, () => {
       await db.exec("ANALYZE contacts");
       const sample = await loadSearchSample(db);
       expect(sample?.values.length).toBeGreaterThanOrEqual(100);
-      // Values of search_text: the fields joined by U+001F (other tests' contacts may share the table).
+      // Values of search_text: the fields joined by U+001F.
       expect(sample?.values.every((value) => value.includes("\u001f"))).toBe(true);
       expect(sample?.values.some((value) => value.startsWith("bob stone "))).toBe(true);
       const plan = (term: string) => substringPlan(sample as TermSample, term, null, 16).kind;
@@ -190,6 +194,7 @@ describe(`search sample on ${backend}`, () => {
       expect(second).toBe(first);
     } finally {
       await db.close();
+      await fresh.drop();
     }
   });
 });

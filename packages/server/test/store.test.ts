@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/store/database.js";
 import { migrate, pendingMigrations } from "../src/store/migrate.js";
 import { sql } from "../src/store/sql.js";
+import { parseUtcTimestamp } from "../src/store/timestamps.js";
 import { backend, newAccount, openTestDatabase } from "./harness.js";
 
 describe(`store on ${backend}`, () => {
@@ -23,6 +24,55 @@ describe(`store on ${backend}`, () => {
     );
     expect(typeof row?.id).toBe("number");
     expect(typeof row?.n).toBe("number");
+  });
+
+  it("reads timestamptz values as the instants the database holds, in every shape it writes them", async () => {
+    // Fractions of every length, none, leap days, the ends of years, years before 100, and shapes
+    // the fast path leaves to the driver's parser: years after 9999 and a session in another zone.
+    const texts = [
+      "2026-12-06 16:38:56.123456+00",
+      "2026-12-06 16:38:56.1+00",
+      "2026-12-06 16:38:56.12+00",
+      "2026-12-06 16:38:56.999999+00",
+      "2026-12-06 16:38:56.0005+00",
+      "2026-12-06 16:38:56+00",
+      "2024-02-29 23:59:59.999+00",
+      "1999-12-31 23:59:59.5+00",
+      "1970-01-01 00:00:00+00",
+      "1900-03-01 12:00:00.25+00",
+      "0100-01-01 00:00:00+00",
+      "0099-06-15 08:30:00.75+00",
+      "0001-01-01 00:00:00+00",
+      "12026-01-01 00:00:00+00",
+    ];
+    const read = (zone: string, values: string[]) =>
+      db.transaction(async (tx) => {
+        await tx.exec(`SET LOCAL TimeZone = '${zone}'`);
+        return tx.query<{ t: Date; ms: number; text: string }>(sql`
+          SELECT t, (extract(epoch FROM date_trunc('milliseconds', t)) * 1000)::bigint AS ms, t::text AS text
+          FROM unnest(${values}::timestamptz[]) t`);
+      });
+    const instants = (rows: { t: Date; ms: number }[]) => ({
+      read: rows.map((row) => row.t.getTime()),
+      held: rows.map((row) => row.ms),
+    });
+    const utc = await read("UTC", texts);
+    expect(utc.map((row) => row.text)).toEqual(texts);
+    const inUtc = instants(utc);
+    expect(inUtc.read).toEqual(inUtc.held);
+    // Offsets of whole minutes only: PGlite's own parser cannot read the seconds of older offsets.
+    const elsewhere = instants(await read("Asia/Kolkata", texts.slice(0, 9)));
+    expect(elsewhere.read).toEqual(elsewhere.held);
+    expect(parseUtcTimestamp("2026-12-06 16:38:56.123456+00")?.toISOString()).toBe("2026-12-06T16:38:56.123Z");
+    for (const other of [
+      "2026-12-06 16:38:56+05:30",
+      "0044-03-15 12:00:00+00 BC",
+      "infinity",
+      "2026-12-06T16:38:56+00",
+      "2026-12-06 16:38:5x+00",
+    ]) {
+      expect(parseUtcTimestamp(other)).toBeNull();
+    }
   });
 
   it("builds parameterised statements from nested fragments", () => {

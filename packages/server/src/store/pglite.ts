@@ -2,6 +2,7 @@ import { PGlite, type Transaction, types } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { Database, Queryable } from "./database.js";
 import type { Sql } from "./sql.js";
+import { timestamptzParser } from "./timestamps.js";
 
 function queryable(client: PGlite | Transaction): Queryable {
   return {
@@ -45,7 +46,10 @@ function createClient(dataDir: string | undefined, template: Blob | undefined): 
   return PGlite.create(dataDir, {
     extensions: { pg_trgm },
     ...(template ? { loadDataDir: template } : {}),
-    parsers: { [types.INT8]: (value: string) => Number(value) },
+    parsers: {
+      [types.INT8]: (value: string) => Number(value),
+      [types.TIMESTAMPTZ]: timestamptzParser(types.parsers[types.TIMESTAMPTZ] as (text: string) => unknown),
+    },
   });
 }
 

@@ -3,9 +3,14 @@ import pg from "pg";
 import type { Database, Queryable } from "./database.js";
 import { PgListener } from "./listener.js";
 import type { Sql } from "./sql.js";
+import { timestamptzParser } from "./timestamps.js";
 
 // int8 (ids, counts) as numbers, matching PGlite: ids stay far below 2^53.
-pg.types.setTypeParser(20, (value) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+pg.types.setTypeParser(
+  pg.types.builtins.TIMESTAMPTZ,
+  timestamptzParser(pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ)),
+);
 
 function queryable(run: (config: pg.QueryConfig | string) => Promise<pg.QueryResult>): Queryable {
   return {
@@ -63,8 +68,9 @@ export function openPostgres(
 ): Database {
   // No JIT: every statement here is short, and compiling one (tens of milliseconds, chosen from
   // cost estimates that a join's misestimate inflates) cost more than it saved. A statement
-  // running past the timeout is cancelled (migrations lift it for their own transaction).
-  const settings = `-c jit=off -c statement_timeout=${options.statementTimeoutMs ?? 0}`;
+  // running past the timeout is cancelled (migrations lift it for their own transaction). Times
+  // are written in UTC, the shape `timestamptzParser` reads fastest (the SQL names its zones).
+  const settings = `-c jit=off -c statement_timeout=${options.statementTimeoutMs ?? 0} -c TimeZone=UTC`;
   const pool = new pg.Pool({ connectionString, max: poolSize, options: settings });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});

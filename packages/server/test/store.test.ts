@@ -75,6 +75,50 @@ describe(`store on ${backend}`, () => {
     }
   });
 
+  it("runs prepared statements like any other: the same rows, errors and isolation from open transactions", async () => {
+    const { accountId } = await newAccount(db);
+    await db.execute(sql`
+      INSERT INTO contacts (account_id, name, email, additional_attributes)
+      VALUES (${accountId}, 'Ada', 'ada@example.com', '{"city": "London"}'), (${accountId}, 'Bob', NULL, '{}')`);
+    const read = (name: string) => sql`
+      SELECT id, name, email, additional_attributes, created_at, ARRAY[name, 'x'] AS tags
+      FROM contacts WHERE account_id = ${accountId} AND name >= ${name} ORDER BY name`;
+    const plain = await db.query(read("A"));
+    for (let i = 0; i < 7; i++) expect(await db.query(read("A").prepared())).toEqual(plain);
+    expect(plain[1]).toMatchObject({ name: "Bob", email: null, additional_attributes: {}, tags: ["Bob", "x"] });
+    expect(plain[0]?.created_at).toBeInstanceOf(Date);
+    const rename = sql`UPDATE contacts SET name = name || '!' WHERE account_id = ${accountId}`.prepared();
+    expect(await db.execute(rename)).toBe(2);
+    // A parameter the statement cannot take fails as a database error, and the next one runs.
+    await expect(db.query(sql`SELECT ${"x"}::int AS n`.prepared())).rejects.toMatchObject({ code: "22P02" });
+    expect(await db.query(sql`SELECT ${7}::int AS n`.prepared())).toEqual([{ n: 7 }]);
+    if (backend === "pglite") {
+      const [kept] = await db.query<{ generic_plans: number }>(
+        sql`SELECT generic_plans FROM pg_prepared_statements WHERE statement LIKE '%ARRAY[name, ''x'']%'`,
+      );
+      expect(kept?.generic_plans).toBeGreaterThan(0);
+    }
+    // A statement issued while a transaction is open does not see what the transaction wrote.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const count = sql`SELECT count(*) AS n FROM contacts WHERE account_id = ${accountId}`.prepared();
+    let counted: number | undefined;
+    const transaction = db.transaction(async (tx) => {
+      await tx.execute(sql`INSERT INTO contacts (account_id, name) VALUES (${accountId}, 'Cy')`);
+      void db.query<{ n: number }>(count).then(([row]) => {
+        counted = row?.n;
+      });
+      await held;
+      throw new Error("rolled back");
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await expect(transaction).rejects.toThrow("rolled back");
+    await expect.poll(() => counted).toBe(2);
+  });
+
   it("builds parameterised statements from nested fragments", () => {
     const inner = sql`b = ${2}`;
     const query = sql`SELECT * FROM t WHERE a = ${1} AND ${inner} AND c IN (${sql.join([sql`${3}`, sql`${4}`])})`;

@@ -1,24 +1,31 @@
 import { PGlite, type Transaction, types } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { Database, Queryable } from "./database.js";
+import { PreparedStatements } from "./pglite-prepared.js";
 import type { Sql } from "./sql.js";
 import { timestamptzParser } from "./timestamps.js";
 
-function queryable(client: PGlite | Transaction): Queryable {
+type Run = (statement: Sql) => Promise<{ rows: unknown[]; affected: number }>;
+
+function queryable(run: Run, exec: (text: string) => Promise<unknown>): Queryable {
   return {
     async query<Row>(statement: Sql) {
-      const { text, params } = statement.toQuery();
-      const result = await client.query<Row>(text, params);
-      return result.rows;
+      return (await run(statement)).rows as Row[];
     },
     async execute(statement: Sql) {
-      const { text, params } = statement.toQuery();
-      const result = await client.query(text, params);
-      return result.affectedRows ?? 0;
+      return (await run(statement)).affected;
     },
     async exec(text: string) {
-      await client.exec(text);
+      await exec(text);
     },
+  };
+}
+
+function runOn(client: PGlite | Transaction): Run {
+  return async (statement) => {
+    const { text, params } = statement.toQuery();
+    const result = await client.query(text, params);
+    return { rows: result.rows, affected: result.affectedRows ?? 0 };
   };
 }
 
@@ -54,11 +61,26 @@ function createClient(dataDir: string | undefined, template: Blob | undefined): 
 }
 
 function wrap(client: PGlite): Database {
+  const prepared = new PreparedStatements(client);
+  const plain = runOn(client);
+  // A prepared statement runs on PGlite's session outside its transaction lock, so it must not
+  // start while a transaction is open: each holds this chain for its whole length.
+  let last: Promise<unknown> = Promise.resolve();
+  const alone = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = last.then(work);
+    last = result.catch(() => {});
+    return result;
+  };
+  const run: Run = (statement) => {
+    const { text, params } = statement.toQuery();
+    if (!statement.reusePlan || !prepared.has(text)) return plain(statement);
+    return alone(() => client.runExclusive(() => prepared.run(text, params)));
+  };
   return {
     kind: "pglite",
     concurrentTransactions: false,
-    ...queryable(client),
-    transaction: (work) => client.transaction((tx) => work(queryable(tx))),
+    ...queryable(run, (text) => client.exec(text)),
+    transaction: (work) => alone(() => client.transaction((tx) => work(queryable(runOn(tx), (text) => tx.exec(text))))),
     listen: (channel, onMessage) => client.listen(channel, onMessage),
     poolStats: () => null,
     close: () => client.close(),

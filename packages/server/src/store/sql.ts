@@ -11,9 +11,9 @@ export class Sql {
   ) {}
 
   /**
-   * The same statement, marked for a plan kept per connection (a named prepared statement on
-   * PostgreSQL, which after a few runs plans once for all parameter values). For statements run
-   * often whose best plan does not depend on the values; PGlite runs it as any other.
+   * The same statement, marked for a plan kept per connection (a named prepared statement, which
+   * after a few runs plans once for all parameter values; on PGlite, outside transactions only).
+   * For statements run often whose best plan does not depend on the values.
    */
   prepared(): Sql {
     return new Sql(this.strings, this.values, true);

@@ -21,11 +21,19 @@ function queryable(run: Run, exec: (text: string) => Promise<unknown>): Queryabl
   };
 }
 
-function runOn(client: PGlite | Transaction): Run {
-  return async (statement) => {
-    const { text, params } = statement.toQuery();
+type Query = (text: string, params: unknown[]) => Promise<{ rows: unknown[]; affected: number }>;
+
+function queryOn(client: PGlite | Transaction): Query {
+  return async (text, params) => {
     const result = await client.query(text, params);
     return { rows: result.rows, affected: result.affectedRows ?? 0 };
+  };
+}
+
+function rendered(query: Query): Run {
+  return (statement) => {
+    const { text, params } = statement.toQuery();
+    return query(text, params);
   };
 }
 
@@ -62,7 +70,7 @@ function createClient(dataDir: string | undefined, template: Blob | undefined): 
 
 function wrap(client: PGlite): Database {
   const prepared = new PreparedStatements(client);
-  const plain = runOn(client);
+  const plain = queryOn(client);
   // A prepared statement runs on PGlite's session outside its transaction lock, so it must not
   // start while a transaction is open: each holds this chain for its whole length.
   let last: Promise<unknown> = Promise.resolve();
@@ -73,14 +81,15 @@ function wrap(client: PGlite): Database {
   };
   const run: Run = (statement) => {
     const { text, params } = statement.toQuery();
-    if (!statement.reusePlan || !prepared.has(text)) return plain(statement);
+    if (!statement.reusePlan || !prepared.has(text)) return plain(text, params);
     return alone(() => client.runExclusive(() => prepared.run(text, params)));
   };
   return {
     kind: "pglite",
     concurrentTransactions: false,
     ...queryable(run, (text) => client.exec(text)),
-    transaction: (work) => alone(() => client.transaction((tx) => work(queryable(runOn(tx), (text) => tx.exec(text))))),
+    transaction: (work) =>
+      alone(() => client.transaction((tx) => work(queryable(rendered(queryOn(tx)), (text) => tx.exec(text))))),
     listen: (channel, onMessage) => client.listen(channel, onMessage),
     poolStats: () => null,
     close: () => client.close(),

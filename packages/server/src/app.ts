@@ -17,7 +17,6 @@ import { publicFace, sendPublicError } from "./faces/public/index.js";
 import { docsSecurity } from "./http/docs-security.js";
 import type { RouteEntry } from "./http/fastify.js";
 import { registerJsonParser } from "./http/json-body.js";
-import { registerRateLimit } from "./http/rate-limit.js";
 import { requestIdOf } from "./http/request-id.js";
 import { buildValidator } from "./http/validation.js";
 import { Metrics } from "./metrics.js";
@@ -76,7 +75,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorateRequest("actor", null);
   app.decorateRequest("idempotencyKey", null);
   registerJsonParser(app);
-  registerRateLimit(app, options.core);
   // Hooks on every request take a callback rather than return a promise: an async hook costs a
   // promise and a turn of the microtask queue on each request, for work that never waits.
   // Set first, so that every answer carries it, refusals and errors included.

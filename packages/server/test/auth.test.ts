@@ -57,6 +57,16 @@ describe("authentication and roles", () => {
     }
   });
 
+  it("still refuses a secret one character off after the right one was accepted", async () => {
+    const last = admin.secret.at(-1) === "a" ? "b" : "a";
+    const nearMiss = basicAuth({ key: admin.key, secret: `${admin.secret.slice(0, -1)}${last}` });
+    for (const authorization of [basicAuth(admin), basicAuth(admin), nearMiss, `Bearer ${admin.key}.${"x"}`]) {
+      const expected = authorization === basicAuth(admin) ? 200 : 401;
+      expect((await as(authorization)("GET", "/v1/me")).status, authorization).toBe(expected);
+    }
+    expect((await as(basicAuth(admin))("GET", "/v1/me")).status).toBe(200);
+  });
+
   it("checks credentials before anything else, so bad requests from strangers learn nothing", async () => {
     const res = await as()("POST", "/v1/contacts", "{not json", { "content-type": "application/json" });
     expect(res.status).toBe(401);

@@ -14,6 +14,14 @@ export function secretMatches(secret: string, salt: Uint8Array, hash: Uint8Array
   return candidate.length === hash.length && timingSafeEqual(candidate, hash);
 }
 
+/** Whether a secret equals one already proven (undefined when none was), in constant time. */
+export function sameSecret(known: string | undefined, secret: string): boolean {
+  if (known === undefined) return false;
+  const a = Buffer.from(known, "utf8");
+  const b = Buffer.from(secret, "utf8");
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export function generateKey(): string {
   return `ck_${randomBytes(15).toString("base64url")}`;
 }

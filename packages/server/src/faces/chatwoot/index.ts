@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Core } from "../../core/index.js";
+import { actorHook } from "../../http/rate-limit.js";
 import { type BaseUrl, baseUrlFrom } from "../../http/urls.js";
 import { authenticateRequest } from "./auth.js";
 import { NOT_FOUND, sendChatwootError } from "./errors.js";
@@ -31,9 +32,10 @@ async function accountScope(app: FastifyInstance, options: { core: Core; base: B
   const { core, base } = options;
   app.setErrorHandler((error, request, reply) => sendChatwootError(error, request, reply));
   app.setNotFoundHandler((_request, reply) => reply.code(404).send(NOT_FOUND));
-  app.addHook("onRequest", async (request) => {
-    request.actor = await authenticateRequest(core, request);
-  });
+  app.addHook(
+    "onRequest",
+    actorHook(core, (request) => authenticateRequest(core, request)),
+  );
   // No body at all reads as an empty one, as Rails reads it: an update without fields changes nothing.
   app.addHook("preValidation", async (request) => {
     request.body ??= {};

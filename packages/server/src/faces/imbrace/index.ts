@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Core } from "../../core/index.js";
+import { actorHook } from "../../http/rate-limit.js";
 import { baseUrlFrom } from "../../http/urls.js";
 import { authenticateImbrace } from "./auth.js";
 import { explainMissingContact, sendImbraceError } from "./errors.js";
@@ -32,9 +33,10 @@ async function channelService(app: FastifyInstance, options: { core: Core; publi
   app.addHook("onRoute", (route) => {
     route.schema = { ...route.schema, hide: true };
   });
-  app.addHook("onRequest", async (request) => {
-    request.actor = await authenticateImbrace(core, request);
-  });
+  app.addHook(
+    "onRequest",
+    actorHook(core, (request) => authenticateImbrace(core, request)),
+  );
   contactRoutes(app, core, base);
   linkedRoutes(app, core, base);
   notificationRoutes(app, core);

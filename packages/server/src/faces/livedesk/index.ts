@@ -5,6 +5,7 @@ import { SORT_KEYS } from "../../core/contacts/contact.js";
 import { AuthenticationError } from "../../core/errors.js";
 import type { Core } from "../../core/index.js";
 import { credentialsFrom } from "../../http/authorization.js";
+import { actorHook } from "../../http/rate-limit.js";
 import { StringEnum } from "../../http/schema.js";
 import { baseUrlFrom } from "../../http/urls.js";
 import { chatwootContact } from "../chatwoot/contact-json.js";
@@ -35,11 +36,14 @@ export async function livedeskFace(app: FastifyInstance, options: { core: Core; 
   const { core } = options;
   const base = baseUrlFrom(options.publicUrl);
   app.setErrorHandler((error, request, reply) => sendLivedeskError(error, request, reply));
-  app.addHook("onRequest", async (request) => {
-    const credentials = credentialsFrom(request.headers.authorization);
-    if (!credentials) throw new AuthenticationError("Send Authorization: Basic base64(api_key:api_secret)");
-    request.actor = await core.auth.authenticate(credentials.key, credentials.secret);
-  });
+  app.addHook(
+    "onRequest",
+    actorHook(core, (request) => {
+      const credentials = credentialsFrom(request.headers.authorization);
+      if (!credentials) throw new AuthenticationError("Send Authorization: Basic base64(api_key:api_secret)");
+      return core.auth.authenticate(credentials.key, credentials.secret);
+    }),
+  );
 
   app
     .withTypeProvider<TypeBoxTypeProvider>()

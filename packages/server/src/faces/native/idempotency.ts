@@ -1,4 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onRequestAbortHookHandler,
+  onResponseHookHandler,
+  onSendHookHandler,
+  preHandlerHookHandler,
+} from "fastify";
 import { requestFingerprint } from "../../core/idempotency/replay.js";
 import type { Core } from "../../core/index.js";
 import { actorOf } from "./auth.js";
@@ -25,7 +33,7 @@ export function registerIdempotency(app: FastifyInstance, core: Core): void {
   const heartbeats = new WeakMap<FastifyRequest, () => void>();
   // From here on the request acts under its key, so its writes mark the key applied in their own
   // transactions. Callback style: most requests carry no key and pass straight through.
-  app.addHook("preHandler", (request, reply, done) => {
+  const claimKey: preHandlerHookHandler = (request, reply, done) => {
     const header = request.headers["idempotency-key"];
     if (request.method !== "POST" || header === undefined) return done();
     const text = Array.isArray(header) ? (header[0] ?? "") : header;
@@ -36,7 +44,7 @@ export function registerIdempotency(app: FastifyInstance, core: Core): void {
       request.actor = core.idempotency.actingUnder(actorOf(request), key);
       done();
     }, done);
-  });
+  };
 
   // However the request ends (answered, failed, or the client went away), its claim stops renewing.
   // Callback hooks too, for the same reason.
@@ -44,16 +52,16 @@ export function registerIdempotency(app: FastifyInstance, core: Core): void {
     heartbeats.get(request)?.();
     heartbeats.delete(request);
   };
-  app.addHook("onResponse", (request, _reply, done) => {
+  const onResponse: onResponseHookHandler = (request, _reply, done) => {
     stopHeartbeat(request);
     done();
-  });
-  app.addHook("onRequestAbort", (request, done) => {
+  };
+  const onRequestAbort: onRequestAbortHookHandler = (request, done) => {
     stopHeartbeat(request);
     done();
-  });
+  };
 
-  app.addHook("onSend", (request, reply, payload, done) => {
+  const storeAnswer: onSendHookHandler = (request, reply, payload, done) => {
     if (request.idempotencyKey === null || request.actor === null) return done(null, payload);
     const key = request.idempotencyKey;
     request.idempotencyKey = null;
@@ -63,5 +71,19 @@ export function registerIdempotency(app: FastifyInstance, core: Core): void {
       () => done(null, payload),
       (error: Error) => done(error),
     );
+  };
+
+  // Only POSTs take a key, so only POST routes carry these hooks: on a scope they would add hook
+  // stages to every read.
+  app.addHook("onRoute", (route) => {
+    if (![route.method].flat().includes("POST")) return;
+    route.preHandler = [...hooksOf(route.preHandler), claimKey];
+    route.onSend = [...hooksOf(route.onSend), storeAnswer];
+    route.onResponse = [...hooksOf(route.onResponse), onResponse];
+    route.onRequestAbort = [...hooksOf(route.onRequestAbort), onRequestAbort];
   });
+}
+
+function hooksOf<Hook>(hooks: Hook | Hook[] | undefined): Hook[] {
+  return hooks === undefined ? [] : ([hooks].flat() as Hook[]);
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { NotFoundError } from "../../core/errors.js";
 import type { Core } from "../../core/index.js";
+import { actorHook } from "../../http/rate-limit.js";
 import { baseUrlFrom } from "../../http/urls.js";
 import { authenticateRequest } from "./auth.js";
 import { sendNativeError } from "./errors.js";
@@ -49,9 +50,10 @@ export async function nativeFace(app: FastifyInstance, options: { core: Core; pu
     schema.response = { ...(schema.response as object), "4xx": { $ref: "Error#" } };
     schema.security = [{ basic: [] }, { bearer: [] }];
   });
-  app.addHook("onRequest", async (request) => {
-    request.actor = await authenticateRequest(core, request);
-  });
+  app.addHook(
+    "onRequest",
+    actorHook(core, (request) => authenticateRequest(core, request)),
+  );
   registerIdempotency(app, core);
   contactRoutes(app, core, base);
   contactBulkRoutes(app, core, base);

@@ -1,4 +1,5 @@
 import { type PGlite, protocol } from "@electric-sql/pglite";
+import { MAX_PREPARED_TEXTS } from "./sql.js";
 
 type Message = { name: string; [field: string]: unknown };
 interface Field {
@@ -11,8 +12,6 @@ interface Statement {
   fields: Field[];
 }
 
-/** Statement texts a database keeps prepared; past this, statements run as any other. */
-const MAX_STATEMENTS = 200;
 const SYNC = protocol.serialize.sync();
 
 /**
@@ -31,7 +30,7 @@ export class PreparedStatements {
 
   /** Whether `text` runs prepared: it already does, or there is room for one more. */
   has(text: string): boolean {
-    return this.statements.has(text) || this.statements.size < MAX_STATEMENTS;
+    return this.statements.has(text) || this.statements.size < MAX_PREPARED_TEXTS;
   }
 
   /** Runs `text` with `params`; the rows parsed as PGlite's `query` would, and the rows affected. */

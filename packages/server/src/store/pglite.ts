@@ -1,6 +1,7 @@
 import { PGlite, type Transaction, types } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { Database, Queryable } from "./database.js";
+import { oneAtATime } from "./one-at-a-time.js";
 import { PreparedStatements } from "./pglite-prepared.js";
 import type { Sql } from "./sql.js";
 import { timestamptzParser } from "./timestamps.js";
@@ -72,13 +73,8 @@ function wrap(client: PGlite): Database {
   const prepared = new PreparedStatements(client);
   const plain = queryOn(client);
   // A prepared statement runs on PGlite's session outside its transaction lock, so it must not
-  // start while a transaction is open: each holds this chain for its whole length.
-  let last: Promise<unknown> = Promise.resolve();
-  const alone = <T>(work: () => Promise<T>): Promise<T> => {
-    const result = last.then(work);
-    last = result.catch(() => {});
-    return result;
-  };
+  // start while a transaction is open: each holds this queue for its whole length.
+  const alone = oneAtATime();
   const run: Run = (statement) => {
     const { text, params } = statement.toQuery();
     if (!statement.reusePlan || !prepared.has(text)) return plain(text, params);

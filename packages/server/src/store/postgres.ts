@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Database, Queryable } from "./database.js";
 import { PgListener } from "./listener.js";
-import type { Sql } from "./sql.js";
+import { oneAtATime } from "./one-at-a-time.js";
+import { MAX_PREPARED_TEXTS, type Sql } from "./sql.js";
 import { timestamptzParser } from "./timestamps.js";
 
 // int8 (ids, counts) as numbers, matching PGlite: ids stay far below 2^53.
@@ -33,20 +34,11 @@ function queryable(run: (config: pg.QueryConfig | string) => Promise<pg.QueryRes
  * it has finished (pg's own queue for this is deprecated).
  */
 function inIssueOrder(client: pg.PoolClient): (config: pg.QueryConfig | string) => Promise<pg.QueryResult> {
-  let last: Promise<unknown> = Promise.resolve();
-  return (config) => {
-    const result = last.then(() => client.query(config));
-    last = result.catch(() => {});
-    return result;
-  };
+  const inTurn = oneAtATime();
+  return (config) => inTurn(() => client.query(config));
 }
 
 const statementNames = new Map<string, string>();
-/**
- * Each connection keeps every statement it prepared, and a statement's text can vary with the
- * request (an export's columns): past this many texts, new ones run unprepared.
- */
-const MAX_PREPARED_TEXTS = 200;
 
 /** A prepared statement is named by its text, so one name never stands for two texts. */
 function queryConfig(statement: Sql): pg.QueryConfig {

@@ -1,4 +1,11 @@
 /**
+ * Statement texts a connection keeps prepared. Each connection keeps every statement it prepared,
+ * and a statement's text can vary with the request (an export's columns): past this many texts,
+ * new ones run unprepared.
+ */
+export const MAX_PREPARED_TEXTS = 200;
+
+/**
  * A tiny tagged-template SQL builder: values become $n parameters, fragments nest.
  * `sql.raw` is for identifiers and keywords chosen from a whitelist in code, never for input.
  */

@@ -1,4 +1,4 @@
-import { type TSchema, Type } from "typebox";
+import { type Static, type TInteger, type TSchema, type TString, Type } from "typebox";
 import { ROLES } from "../../core/actor.js";
 import { MAX_PAGE_SIZE, SORT_KEYS } from "../../core/contacts/contact.js";
 import { StringEnum } from "../../http/schema.js";
@@ -7,6 +7,13 @@ import { StringEnum } from "../../http/schema.js";
 
 /** A string from a fixed set, as one JSON-schema enum (clearer errors and docs than anyOf of consts). */
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+/**
+ * A response field that may be null, as one `type` array: the serializer checks that with
+ * `typeof`, where for an anyOf it runs a validator on every value (six per contact). Requests keep
+ * `Nullable`, whose errors read better.
+ */
+const OrNull = <T extends TString | TInteger>(schema: T) =>
+  Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, "null"] });
 const Text = (maxLength: number, description?: string) => Type.String({ maxLength, description });
 const Timestamp = (description: string) => Type.String({ format: "date-time", description });
 const Attributes = (description: string) => Type.Record(Type.String(), Type.Unknown(), { description });
@@ -70,16 +77,16 @@ export const Contact = Type.Object(
     organization_id: Type.String({ description: "The account this contact belongs to" }),
     display_name: Type.String(),
     name: Type.String(),
-    email: Nullable(Type.String()),
-    phone_number: Nullable(Type.String({ description: "E.164" })),
-    phone_number_raw: Nullable(Type.String({ description: "The phone number as it was given" })),
-    identifier: Nullable(Type.String()),
-    avatar_url: Nullable(Type.String()),
+    email: OrNull(Type.String()),
+    phone_number: OrNull(Type.String({ description: "E.164" })),
+    phone_number_raw: OrNull(Type.String({ description: "The phone number as it was given" })),
+    identifier: OrNull(Type.String()),
+    avatar_url: OrNull(Type.String()),
     additional_attributes: Attributes("Standard extra fields"),
     custom_attributes: Attributes("Your own fields"),
     blocked: Type.Boolean(),
     labels: Type.Array(Type.String()),
-    last_activity_at: Nullable(Timestamp("Last conversation activity")),
+    last_activity_at: OrNull(Timestamp("Last conversation activity")),
     created_at: Timestamp("ISO 8601"),
     updated_at: Timestamp("ISO 8601"),
     contact_inboxes: Type.Optional(
@@ -95,7 +102,7 @@ export const ListOf = <T extends TSchema>(item: T) =>
     object_name: Type.Literal("list"),
     data: Type.Array(item),
     has_more: Type.Boolean(),
-    next_cursor: Nullable(Type.String({ description: "Pass as cursor to get the next page" })),
+    next_cursor: OrNull(Type.String({ description: "Pass as cursor to get the next page" })),
   });
 
 export const ContactList = ListOf(Type.Ref("Contact"));
@@ -161,8 +168,8 @@ export const Label = Type.Object({
   object_name: Type.Literal("label"),
   id: Type.String(),
   name: Type.String(),
-  color: Nullable(Type.String()),
-  description: Nullable(Type.String()),
+  color: OrNull(Type.String()),
+  description: OrNull(Type.String()),
   contacts_count: Type.Integer(),
   created_at: Timestamp("ISO 8601"),
 });
@@ -178,7 +185,7 @@ export const User = Type.Object({
   id: Type.String(),
   organization_id: Type.String(),
   name: Type.String(),
-  email: Nullable(Type.String()),
+  email: OrNull(Type.String()),
   role: StringEnum(ROLES),
   created_at: Timestamp("ISO 8601"),
 });
@@ -201,7 +208,7 @@ export const ApiKey = Type.Object({
   key: Type.String(),
   role: Type.String(),
   created_at: Timestamp("ISO 8601"),
-  revoked_at: Nullable(Timestamp("ISO 8601")),
+  revoked_at: OrNull(Timestamp("ISO 8601")),
   secret: Type.Optional(Type.String({ description: "Only in the response that created the key" })),
   token: Type.Optional(Type.String({ description: "key.secret, for Authorization: Bearer" })),
 });
@@ -234,7 +241,7 @@ const InboxRef = Type.Object({
   id: Type.String(),
   name: Type.String(),
   channel_type: Type.String(),
-  provider: Nullable(Type.String()),
+  provider: OrNull(Type.String()),
 });
 
 export const ContactInbox = Type.Object(
@@ -265,7 +272,7 @@ export const Inbox = Type.Object({
   organization_id: Type.String(),
   name: Type.String(),
   channel_type: Type.String(),
-  provider: Nullable(Type.String()),
+  provider: OrNull(Type.String()),
   created_at: Timestamp("ISO 8601"),
   updated_at: Timestamp("ISO 8601"),
 });
@@ -301,7 +308,7 @@ export const Conversation = Type.Object(
     channel_type: Type.String(),
     status: StatusEnum,
     assignee: Person,
-    snoozed_until: Nullable(Timestamp("When a snoozed conversation reopens")),
+    snoozed_until: OrNull(Timestamp("When a snoozed conversation reopens")),
     labels: Type.Array(Type.String()),
     last_activity_at: Timestamp("ISO 8601"),
     created_at: Timestamp("ISO 8601"),
@@ -357,7 +364,7 @@ export const Activity = Type.Object({
   object_name: Type.Literal("activity"),
   id: Type.String(),
   contact_id: Type.String(),
-  conversation_id: Nullable(Type.String()),
+  conversation_id: OrNull(Type.String()),
   action: Type.String({ description: "subject.verb, e.g. contact.updated, conversation.status_changed" }),
   actor: Person,
   details: Attributes("What changed"),
@@ -397,8 +404,8 @@ export const Notification = Type.Object({
   type: Type.String({ description: "mention, conversation_assigned, ..." }),
   event_id: Type.String(),
   actor: Person,
-  contact_id: Nullable(Type.String()),
-  conversation_id: Nullable(Type.String()),
+  contact_id: OrNull(Type.String()),
+  conversation_id: OrNull(Type.String()),
   data: Attributes("Details of what happened"),
   read: Type.Boolean(),
   created_at: Timestamp("ISO 8601"),
@@ -484,11 +491,11 @@ export const WebhookDelivery = Type.Object({
   event_type: Type.String(),
   status: StringEnum(["pending", "delivered", "failed"] as const),
   attempts: Type.Integer(),
-  next_attempt_at: Nullable(Timestamp("When pending: the next attempt")),
-  last_status_code: Nullable(Type.Integer()),
-  last_error: Nullable(Type.String()),
+  next_attempt_at: OrNull(Timestamp("When pending: the next attempt")),
+  last_status_code: OrNull(Type.Integer()),
+  last_error: OrNull(Type.String()),
   created_at: Timestamp("ISO 8601"),
-  finished_at: Nullable(Timestamp("When delivered or given up")),
+  finished_at: OrNull(Timestamp("When delivered or given up")),
 });
 
 export const WebhookAttempt = Type.Object({
@@ -497,9 +504,9 @@ export const WebhookAttempt = Type.Object({
   attempt: Type.Integer(),
   started_at: Timestamp("ISO 8601"),
   duration_ms: Type.Integer(),
-  status_code: Nullable(Type.Integer()),
-  error: Nullable(Type.String()),
-  response_body: Nullable(Type.String({ description: "The first 1 KiB of the receiver's answer" })),
+  status_code: OrNull(Type.Integer()),
+  error: OrNull(Type.String()),
+  response_body: OrNull(Type.String({ description: "The first 1 KiB of the receiver's answer" })),
 });
 
 export const CountedListOf = <T extends TSchema>(item: T) =>

@@ -8,9 +8,10 @@ const MAX_ENTRIES = 10_000;
 /**
  * Credentials recently looked up by key, so a request does not pay a database round trip to
  * learn who it is. Only the stored row is kept (salt, hash, role, revocation); `authenticate`
- * remembers the secret last proven against a row it holds, for as long as it holds it. A revocation in any process sends a NOTIFY naming
- * the key, which drops it here; a lost listening connection drops everything, since a
- * revocation may have been missed meanwhile. Until this process listens, nothing is cached.
+ * remembers the secret last proven against a row it holds, for as long as it holds it. A
+ * revocation in any process sends a NOTIFY naming the key, which drops it here; a lost listening
+ * connection drops everything, since a revocation may have been missed meanwhile. Until this
+ * process listens, nothing is cached.
  */
 export class CredentialCache {
   private readonly entries = new Map<string, { row: CredentialSecretRow | null; until: number }>();

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Core } from "../../core/index.js";
-import { actorHook } from "../../http/rate-limit.js";
+import { actorHook } from "../../http/actor-hook.js";
 import { type BaseUrl, baseUrlFrom } from "../../http/urls.js";
 import { authenticateRequest } from "./auth.js";
 import { NOT_FOUND, sendChatwootError } from "./errors.js";

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Core } from "../../core/index.js";
-import { actorHook } from "../../http/rate-limit.js";
+import { actorHook } from "../../http/actor-hook.js";
 import { baseUrlFrom } from "../../http/urls.js";
 import { authenticateImbrace } from "./auth.js";
 import { explainMissingContact, sendImbraceError } from "./errors.js";

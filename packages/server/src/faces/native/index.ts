@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { NotFoundError } from "../../core/errors.js";
 import type { Core } from "../../core/index.js";
-import { actorHook } from "../../http/rate-limit.js";
+import { actorHook } from "../../http/actor-hook.js";
 import { baseUrlFrom } from "../../http/urls.js";
 import { authenticateRequest } from "./auth.js";
 import { sendNativeError } from "./errors.js";

@@ -5,7 +5,7 @@ import { StringEnum } from "../../http/schema.js";
 
 /** Wire schemas of the native API: they validate requests, serialise responses and make the OpenAPI document. */
 
-/** A string from a fixed set, as one JSON-schema enum (clearer errors and docs than anyOf of consts). */
+/** A request field that may be null: an anyOf, whose validation errors name both types. */
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 /**
  * A response field that may be null, as one `type` array: the serializer checks that with

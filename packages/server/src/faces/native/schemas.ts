@@ -1,4 +1,4 @@
-import { type Static, type TInteger, type TSchema, type TString, Type } from "typebox";
+import { type Static, type TInteger, type TObject, type TSchema, type TString, Type } from "typebox";
 import { ROLES } from "../../core/actor.js";
 import { MAX_PAGE_SIZE, SORT_KEYS } from "../../core/contacts/contact.js";
 import { StringEnum } from "../../http/schema.js";
@@ -9,10 +9,11 @@ import { StringEnum } from "../../http/schema.js";
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 /**
  * A response field that may be null, as one `type` array: the serializer checks that with
- * `typeof`, where for an anyOf it runs a validator on every value (six per contact). Requests keep
- * `Nullable`, whose errors read better.
+ * `typeof`, where for an anyOf it runs a validator on every value (six per contact, one per
+ * activity, comment or notification for its person). Requests keep `Nullable`, whose errors read
+ * better.
  */
-const OrNull = <T extends TString | TInteger>(schema: T) =>
+const OrNull = <T extends TString | TInteger | TObject>(schema: T) =>
   Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, "null"] });
 const Text = (maxLength: number, description?: string) => Type.String({ maxLength, description });
 const Timestamp = (description: string) => Type.String({ format: "date-time", description });
@@ -296,7 +297,7 @@ export const InboxUpdate = Type.Object(
 );
 
 const StatusEnum = StringEnum(["open", "pending", "resolved", "snoozed"] as const);
-const Person = Nullable(Type.Object({ id: Type.String(), name: Type.String() }));
+const Person = OrNull(Type.Object({ id: Type.String(), name: Type.String() }));
 
 export const Conversation = Type.Object(
   {

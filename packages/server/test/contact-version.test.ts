@@ -18,38 +18,27 @@ const contact: Contact = {
   lastActivityAt: new Date("2026-11-01T10:00:00.000Z"),
   createdAt: new Date("2026-10-01T10:00:00.000Z"),
   updatedAt: new Date("2026-11-02T10:00:00.000Z"),
+  revision: "1234",
 };
 
-/** Another value of the same kind as `value`. */
-function changed(value: unknown): unknown {
-  if (value instanceof Date) return new Date(value.getTime() + 1);
-  if (Array.isArray(value)) return [...value, "new"];
-  if (typeof value === "number") return value + 1;
-  if (typeof value === "boolean") return !value;
-  if (typeof value === "string") return `${value}.`;
-  return { ...(value as object), added: 1 };
-}
-
 describe("contact versions", () => {
-  it("are the same for equal contacts, and do not count the inbox identities", () => {
-    const copy: Contact = { ...contact, labels: [...contact.labels], createdAt: new Date(contact.createdAt) };
+  it("are the same for the same row revision, update time and labels", () => {
+    const copy: Contact = { ...contact, labels: [...contact.labels], updatedAt: new Date(contact.updatedAt) };
     expect(contactVersion(copy)).toBe(contactVersion(contact));
-    const withInboxes = { ...contact, contactInboxes: [] };
-    expect(contactVersion(withInboxes)).toBe(contactVersion(contact));
+    expect(contactVersion({ ...contact, contactInboxes: [] })).toBe(contactVersion(contact));
   });
 
-  it("change when any field of the representation changes", () => {
+  it("change with the row's revision, its update time or its labels", () => {
     const before = contactVersion(contact);
-    const fields = Object.keys(contact) as Array<keyof Contact>;
-    expect(fields).toHaveLength(15);
-    for (const field of fields) {
-      expect(contactVersion({ ...contact, [field]: changed(contact[field]) }), field).not.toBe(before);
-    }
+    expect(contactVersion({ ...contact, revision: "1235" })).not.toBe(before);
+    expect(contactVersion({ ...contact, updatedAt: new Date(contact.updatedAt.getTime() + 1) })).not.toBe(before);
+    expect(contactVersion({ ...contact, labels: ["vip", "new"] })).not.toBe(before);
+    expect(contactVersion({ ...contact, labels: [] })).not.toBe(before);
   });
 
-  it("tell a null time from the epoch, and a missing label from an empty name", () => {
-    const epoch = { ...contact, lastActivityAt: new Date(0) };
-    expect(contactVersion(epoch)).not.toBe(contactVersion({ ...contact, lastActivityAt: null }));
-    expect(contactVersion({ ...contact, labels: [""] })).not.toBe(contactVersion({ ...contact, labels: [] }));
+  it("tell apart label lists that join to the same text", () => {
+    const of = (labels: string[]) => contactVersion({ ...contact, labels });
+    const versions = [of([]), of([""]), of(["", ""]), of(["ab"]), of(["a", "b"]), of(["a b"]), of(["ba"])];
+    expect(new Set(versions).size).toBe(versions.length);
   });
 });

@@ -50,7 +50,10 @@ export async function nextContactIds(db: Queryable, count: number): Promise<numb
 }
 
 /** The written columns of a contact row, as jsonb_to_recordset reads them. */
-type ColumnsRecord = Omit<ContactRow, "account_id" | "labels" | "last_activity_at" | "created_at" | "updated_at">;
+type ColumnsRecord = Omit<
+  ContactRow,
+  "account_id" | "labels" | "last_activity_at" | "created_at" | "updated_at" | "revision"
+>;
 
 function recordOf(id: number, c: ContactColumns): ColumnsRecord {
   return {

@@ -27,6 +27,7 @@ export interface ContactRow {
   last_activity_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  revision: string;
 }
 
 // Each label's name by its primary key: as a join, the planner hashed all the account's labels
@@ -39,7 +40,7 @@ const LABELS_OF_CONTACT = sql`ARRAY(
 
 export const CONTACT_COLUMNS = sql`c.account_id, c.id, c.name, c.email, c.phone_e164, c.phone_raw, c.identifier,
   c.avatar_url, c.additional_attributes, c.custom_attributes, c.blocked, c.last_activity_at,
-  c.created_at, c.updated_at, ${LABELS_OF_CONTACT}`;
+  c.created_at, c.updated_at, c.xmin::text AS revision, ${LABELS_OF_CONTACT}`;
 
 export function toContact(row: ContactRow): Contact {
   return {
@@ -58,6 +59,7 @@ export function toContact(row: ContactRow): Contact {
     lastActivityAt: row.last_activity_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    revision: row.revision,
   };
 }
 

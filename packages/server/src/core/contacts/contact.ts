@@ -19,10 +19,7 @@ export interface Contact {
   lastActivityAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
-  /**
-   * The stored row's revision, which every write to the row changes (PostgreSQL's xmin: the
-   * transaction that wrote it). Not shown; the contact's version is made from it.
-   */
+  /** The stored row's revision, which every write to the row changes. Not shown; the version is made of it. */
   revision: string;
   /** The contact's identities in inboxes, when asked for. */
   contactInboxes?: ContactInbox[];

@@ -5,7 +5,7 @@ import type { Contact } from "./contact.js";
  * The contact's version, which faces send as its ETag: the stored row's revision, its update time
  * and a fingerprint of its labels. Every write to the row gives a new revision, and label links
  * live in a table of their own, so a label added without a write to the row still changes it.
- * The update time guards against a revision number coming round again (after 2³² transactions).
+ * The update time guards against a revision number coming round again (a counter that wraps).
  *
  * Read on every GET: this costs a few string operations, where a digest of the whole
  * representation cost a tenth of the request.

@@ -1,10 +1,10 @@
-import pino from "pino";
 import { buildApp } from "./app.js";
 import { startBackgroundWork } from "./background.js";
 import { type Config, ConfigError, coreSettingsOf, loadConfig } from "./config.js";
 import { bootstrap } from "./core/accounts/bootstrap.js";
 import { createCore } from "./core/index.js";
 import type { Lifecycle } from "./faces/operations/index.js";
+import { logDestination } from "./log-destination.js";
 import { Metrics } from "./metrics.js";
 import { LocalDiskBlobStore } from "./store/blobs.js";
 import type { Database } from "./store/database.js";
@@ -17,10 +17,10 @@ async function main(config: Config): Promise<void> {
   await announceFirstAccount(db, config);
   const blobs = new LocalDiskBlobStore(config.filesDir);
   const core = createCore({ db, blobs, settings: coreSettingsOf(config) });
-  // Written asynchronously and in blocks of 4 KB, at least every 250 ms: a write per line (an
-  // access line per request) cost more than some requests. Exit writes out what is left.
-  const logDestination = pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 });
-  process.once("exit", () => logDestination.flushSync());
+  // Written asynchronously in blocks, at least every 250 ms: a write per line (an access line per
+  // request) cost more than some requests. Exit writes out what is left.
+  const logLines = logDestination(1, 250);
+  process.once("exit", () => logLines.flushSync());
   const metrics = new Metrics(core);
   const lifecycle: Lifecycle = { draining: false };
   const app = await buildApp({
@@ -29,7 +29,7 @@ async function main(config: Config): Promise<void> {
     requestTimeout: config.requestTimeoutMs,
     logLevel: config.logLevel,
     publicUrl: config.publicUrl,
-    logDestination,
+    logDestination: logLines,
     metrics,
     lifecycle,
   });

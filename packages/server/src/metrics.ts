@@ -1,5 +1,6 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { Core } from "./core/index.js";
+import { RequestMetrics } from "./request-metrics.js";
 
 /** Seconds; from a cached get (about a millisecond) to a slow export. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -13,26 +14,15 @@ export type DeliveryOutcome = "delivered" | "retrying" | "failed";
  */
 export class Metrics {
   readonly registry = new Registry();
-  readonly #requests: Counter<"method" | "route" | "status">;
-  readonly #latency: Histogram<"method" | "route">;
+  readonly #requests = new RequestMetrics(LATENCY_BUCKETS, {
+    requests: "contactd_http_requests_total",
+    latency: "contactd_http_request_duration_seconds",
+  });
   readonly #deliveries: Counter<"outcome">;
 
   constructor(core: Core) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: "contactd_" });
-    this.#requests = new Counter({
-      name: "contactd_http_requests_total",
-      help: "Requests answered, by route pattern and status",
-      labelNames: ["method", "route", "status"],
-      registers,
-    });
-    this.#latency = new Histogram({
-      name: "contactd_http_request_duration_seconds",
-      help: "Time from receiving a request to the end of its answer, by route pattern",
-      labelNames: ["method", "route"],
-      buckets: LATENCY_BUCKETS,
-      registers,
-    });
     this.#deliveries = new Counter({
       name: "contactd_webhook_deliveries_total",
       help: "Webhook delivery attempts by this process, by outcome",
@@ -69,8 +59,7 @@ export class Metrics {
 
   /** `route` is the registered pattern (e.g. /v1/contacts/:id), never the raw path: few label values. */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    this.#requests.inc({ method, route, status: String(status) });
-    this.#latency.observe({ method, route }, seconds);
+    this.#requests.observe(method, route, status, seconds);
   }
 
   countDelivery(outcome: DeliveryOutcome): void {
@@ -79,6 +68,7 @@ export class Metrics {
 
   /** The exposition text and its content type. */
   async exposition(): Promise<{ contentType: string; text: string }> {
-    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
+    const text = `${await this.registry.metrics()}\n${this.#requests.exposition()}`;
+    return { contentType: this.registry.contentType, text };
   }
 }

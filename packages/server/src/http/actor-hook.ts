@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from "fastify";
 import type { Actor } from "../core/actor.js";
 import { RateLimitedError } from "../core/errors.js";
 import type { Core } from "../core/index.js";
@@ -10,29 +10,55 @@ import type { Quota } from "../core/limits/rate-limiter.js";
  * before the body is read, so a refused upload is not received. Answers carry the limit's state
  * in the RateLimit-* headers; a refusal is 429 with Retry-After, in the face's own error shape.
  *
- * Both in one hook: each hook stage Fastify runs costs every request a share of its time.
+ * Both in one hook: each hook stage Fastify runs costs every request a share of its time. And a
+ * callback rather than a promise: a known credential within its lease is admitted without one.
  */
 export function actorHook(
   core: Core,
-  authenticate: (request: FastifyRequest) => Promise<Actor>,
-): onRequestAsyncHookHandler {
+  authenticate: (request: FastifyRequest) => Actor | Promise<Actor>,
+): onRequestHookHandler {
   const take = core.rateLimit;
-  return async (request, reply) => {
-    const actor = await authenticate(request);
+  const admit = (request: FastifyRequest, reply: FastifyReply, actor: Actor, done: HookHandlerDoneFunction) => {
     request.actor = actor;
-    if (!take) return;
+    if (!take) return done();
+    let quota: Quota | Promise<Quota>;
     try {
-      // The common case (this process still holds leased requests) answers at once.
-      const quota = take(actor);
-      setQuotaHeaders(reply, quota instanceof Promise ? await quota : quota);
+      quota = take(actor);
     } catch (error) {
-      if (error instanceof RateLimitedError) {
-        setQuotaHeaders(reply, error.quota);
-        reply.header("retry-after", String(error.quota.resetSeconds));
-      }
-      throw error;
+      return refuse(reply, done, error);
     }
+    // The common case (this process still holds leased requests) answers at once.
+    if (quota instanceof Promise) {
+      quota.then(
+        (leased) => {
+          setQuotaHeaders(reply, leased);
+          done();
+        },
+        (error) => refuse(reply, done, error),
+      );
+      return;
+    }
+    setQuotaHeaders(reply, quota);
+    done();
   };
+  return (request, reply, done) => {
+    let actor: Actor | Promise<Actor>;
+    try {
+      actor = authenticate(request);
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (actor instanceof Promise) actor.then((known) => admit(request, reply, known, done), done);
+    else admit(request, reply, actor, done);
+  };
+}
+
+function refuse(reply: FastifyReply, done: HookHandlerDoneFunction, error: unknown): void {
+  if (error instanceof RateLimitedError) {
+    setQuotaHeaders(reply, error.quota);
+    reply.header("retry-after", String(error.quota.resetSeconds));
+  }
+  done(error as Error);
 }
 
 function setQuotaHeaders(reply: FastifyReply, quota: Quota): void {

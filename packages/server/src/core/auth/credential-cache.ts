@@ -14,7 +14,7 @@ const MAX_ENTRIES = 10_000;
  * process listens, nothing is cached.
  */
 export class CredentialCache {
-  private readonly entries = new Map<string, { row: CredentialSecretRow | null; until: number }>();
+  private readonly entries = new Map<string, { row: CredentialSecretRow; until: number }>();
   private listening: Promise<(() => Promise<void>) | null> | null = null;
   private ready = false;
   /** Counts forgets: a row read before one may be stale, so it is not kept. */
@@ -22,9 +22,15 @@ export class CredentialCache {
 
   constructor(private readonly deps: CoreDeps) {}
 
-  async find(key: string): Promise<CredentialSecretRow | null> {
+  /** The row kept for this key, if it has not expired. */
+  cached(key: string): CredentialSecretRow | null {
     const hit = this.entries.get(key);
-    if (hit && hit.until > Date.now()) return hit.row;
+    return hit && hit.until > Date.now() ? hit.row : null;
+  }
+
+  async find(key: string): Promise<CredentialSecretRow | null> {
+    const hit = this.cached(key);
+    if (hit) return hit;
     await this.listen();
     // Read after listening, so a revocation committed after this read cannot be missed, and kept
     // only if nothing was forgotten meanwhile (that NOTIFY may have been about this very row).

@@ -36,7 +36,8 @@ interface Tally {
  * the window ends: at most one share per process.
  */
 export class RateLimiter {
-  private readonly tallies = new Map<string, Tally>();
+  /** By credential id: each credential's current window. */
+  private readonly tallies = new Map<number, Tally>();
   private readonly share: number;
   private cleanedAt = 0;
 
@@ -79,21 +80,19 @@ export class RateLimiter {
 
   private tallyOf(actor: Actor): Tally {
     const windowStart = Math.floor(this.now() / WINDOW_MS) * WINDOW_MS;
-    const key = `${actor.credentialId}:${windowStart}`;
-    let tally = this.tallies.get(key);
-    if (!tally) {
-      this.forgetPastWindows(windowStart);
-      tally = {
-        accountId: actor.accountId,
-        credentialId: actor.credentialId,
-        windowStart,
-        granted: 0,
-        admitted: 0,
-        leased: 0,
-        leasing: null,
-      };
-      this.tallies.set(key, tally);
-    }
+    const current = this.tallies.get(actor.credentialId);
+    if (current?.windowStart === windowStart) return current;
+    this.forgetPastWindows(windowStart);
+    const tally: Tally = {
+      accountId: actor.accountId,
+      credentialId: actor.credentialId,
+      windowStart,
+      granted: 0,
+      admitted: 0,
+      leased: 0,
+      leasing: null,
+    };
+    this.tallies.set(actor.credentialId, tally);
     return tally;
   }
 

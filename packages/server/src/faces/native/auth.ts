@@ -4,7 +4,7 @@ import { AuthenticationError } from "../../core/errors.js";
 import type { Core } from "../../core/index.js";
 import { credentialsFrom } from "../../http/authorization.js";
 
-export async function authenticateRequest(core: Core, request: FastifyRequest): Promise<Actor> {
+export function authenticateRequest(core: Core, request: FastifyRequest): Actor | Promise<Actor> {
   const credentials = credentialsFrom(request.headers.authorization);
   if (!credentials) throw new AuthenticationError("Send Authorization: Basic base64(key:secret) or Bearer key.secret");
   return core.auth.authenticate(credentials.key, credentials.secret);

@@ -1,4 +1,8 @@
+import { hostname } from "node:os";
+import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../src/app.js";
+import { Metrics } from "../src/metrics.js";
 import { sql } from "../src/store/sql.js";
 import { backend, basicAuth, httpClient, newAccount, startServer, type TestServer } from "./harness.js";
 import { startReceiver } from "./webhook-receiver.js";
@@ -141,5 +145,62 @@ describe("/metrics", () => {
     expect(queued.status).toBe(202);
     const after = await (await get("/metrics")).text();
     expect(sample(after, "contactd_queue_depth", { queue: "imports" })).toBe(before + 1);
+  });
+});
+
+describe("access log", () => {
+  /** An app on the test server's core whose log lines are kept, parsed. */
+  async function loggingApp(logLevel: string) {
+    const lines: Array<Record<string, unknown>> = [];
+    const logDestination = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const app = await buildApp({ core: server.core, logLevel, logDestination, metrics: new Metrics(server.core) });
+    const url = await app.listen({ host: "127.0.0.1", port: 0 });
+    return { lines, url, close: () => app.close() };
+  }
+
+  it("writes one line per answered request, in the shape of the logger's own lines", async () => {
+    const logging = await loggingApp("info");
+    try {
+      const answer = await fetch(`${logging.url}/healthz`);
+      const missing = await fetch(`${logging.url}/v1/contacts/%22%C3%A9%22`);
+      const lines = logging.lines.filter((line) => line.msg === "request");
+      expect(lines).toHaveLength(2);
+      const [health, refused] = lines;
+      expect(Object.keys(health ?? {})).toEqual([
+        "level",
+        "time",
+        "pid",
+        "hostname",
+        "reqId",
+        "method",
+        "url",
+        "status",
+        "ms",
+        "msg",
+      ]);
+      expect(health).toMatchObject({ level: 30, pid: process.pid, hostname: hostname(), method: "GET" });
+      expect(health).toMatchObject({ url: "/healthz", status: 200, reqId: answer.headers.get("x-request-id") });
+      expect(Math.abs(Number(health?.time) - Date.now())).toBeLessThan(60_000);
+      expect(health?.ms).toBeGreaterThanOrEqual(0);
+      expect(refused).toMatchObject({ url: "/v1/contacts/%22%C3%A9%22", status: missing.status });
+      expect(missing.status).toBe(401);
+    } finally {
+      await logging.close();
+    }
+  });
+
+  it("writes none when the log level is above info", async () => {
+    const logging = await loggingApp("warn");
+    try {
+      await fetch(`${logging.url}/healthz`);
+      expect(logging.lines.filter((line) => line.msg === "request")).toEqual([]);
+    } finally {
+      await logging.close();
+    }
   });
 });

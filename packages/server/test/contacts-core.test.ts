@@ -121,6 +121,23 @@ describe(`contacts core on ${backend}`, () => {
     expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(contact.updatedAt.getTime());
   });
 
+  it("treats attribute keys named like an object's methods as any other key", async () => {
+    const contact = await core.contacts.create(admin, { customAttributes: { constructor: "x", valueOf: 1 } });
+    const history = await core.contacts.activities(admin, contact.id, {});
+    expect(history.data[0]?.details.changes).toEqual({
+      "custom_attributes.constructor": { from: null, to: "x" },
+      "custom_attributes.valueOf": { from: null, to: 1 },
+    });
+    const mergee = await core.contacts.create(admin, { customAttributes: { toString: "t", hasOwnProperty: true } });
+    const merged = await core.contacts.merge(admin, { baseId: contact.id, mergeeId: mergee.id });
+    expect(merged.contact.customAttributes).toEqual({
+      constructor: "x",
+      valueOf: 1,
+      toString: "t",
+      hasOwnProperty: true,
+    });
+  });
+
   it("keeps fields an update does not name and clears those set to null", async () => {
     const contact = await core.contacts.create(admin, {
       name: "Keep",

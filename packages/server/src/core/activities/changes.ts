@@ -24,8 +24,9 @@ export function contactChanges(before: ContactColumns, after: ContactColumns): C
 
 function hashChanges(changes: Changes, field: string, before: Attributes, after: Attributes): void {
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    const from = before[key] ?? null;
-    const to = after[key] ?? null;
+    // Own keys only: a key such as "valueOf" would otherwise read the object's prototype.
+    const from = Object.hasOwn(before, key) ? (before[key] ?? null) : null;
+    const to = Object.hasOwn(after, key) ? (after[key] ?? null) : null;
     if (JSON.stringify(from) !== JSON.stringify(to)) changes[`${field}.${key}`] = { from, to };
   }
 }

@@ -172,7 +172,8 @@ export function mergedColumns(base: ContactColumns, mergee: ContactColumns): Con
 export function deepMerge(base: Attributes, mergee: Attributes): Attributes {
   const result: Attributes = { ...base };
   for (const [key, value] of Object.entries(mergee)) {
-    const mine = base[key];
+    // Own keys only: a key such as "constructor" would otherwise read the object's prototype.
+    const mine = Object.hasOwn(base, key) ? base[key] : undefined;
     if (mine === undefined || mine === null || mine === "") result[key] = value;
     else if (isPlainObject(mine) && isPlainObject(value)) result[key] = deepMerge(mine, value);
   }

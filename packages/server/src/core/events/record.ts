@@ -22,6 +22,8 @@ export async function recordChanges(tx: Queryable, accountId: number, changes: N
 /** Whether anyone could hear of a change: decides if it needs an event at all. */
 export interface Audience {
   hears(change: NewActivity): boolean;
+  /** Whether anyone hears of a contact's creation, which does not depend on the contact. */
+  hearsCreations: boolean;
 }
 
 /**
@@ -32,10 +34,11 @@ export interface Audience {
 export async function audienceOf(tx: Queryable, accountId: number): Promise<Audience> {
   await lockSubscriptions(tx, accountId, "shared");
   const webhooks = await activeWebhooksOf(tx, [accountId]);
+  const hears = (type: string, data: Record<string, unknown>) =>
+    typeCanNotify(type) || webhooks.some((webhook) => subscribes(webhook, { type, data }));
   return {
-    hears: (change) =>
-      typeCanNotify(change.action) ||
-      webhooks.some((webhook) => subscribes(webhook, { type: change.action, data: change.details ?? {} })),
+    hears: (change) => hears(change.action, change.details ?? {}),
+    hearsCreations: hears("contact.created", {}),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { NewActivity } from "../../store/activities.js";
 import {
-  insertContactsWithIds,
+  insertContactsWithHistory,
   linkLabelsByName,
   lockContactsByKeys,
   nextContactIds,
@@ -44,6 +44,8 @@ import {
   Cancelled,
   handledLater,
   heldUntil,
+  type KeysLookup,
+  TakenKeys,
   takenByBatchesBefore,
   writtenAsDecided,
 } from "./in-flight.js";
@@ -142,12 +144,13 @@ export async function writeBatch(
     );
     let accepted: Accepted[];
     try {
-      accepted = await resolve(tx, job, options, candidates, reports, takenBefore);
+      const resolved = await resolve(tx, job, options, candidates, reports, takenBefore);
+      accepted = resolved.accepted;
+      decided(resolved.taken);
     } catch (error) {
       await setup; // a failure there came first, and is the cause
       throw error;
     }
-    decided(takenKeys(accepted));
     const [, ids, audience] = await setup;
     for (const row of accepted) if (row.target === null) row.createdId = ids.shift();
     const turn = previous ? writtenAsDecided(previous) : null;
@@ -223,7 +226,8 @@ function invalid(record: CsvRecord, error: ValidationError): ImportRowReport {
 
 /**
  * Decides each row's fate in file order: duplicate of an earlier row, clash, update or create.
- * `takenBefore` holds the keys of the batches before that have not committed yet.
+ * `takenBefore` holds the keys of the batches before that have not committed yet; `taken`, those
+ * this batch's rows take (see keysTakenBy).
  */
 async function resolve(
   tx: Queryable,
@@ -231,8 +235,8 @@ async function resolve(
   options: ImportOptions,
   candidates: Candidate[],
   reports: ImportRowReport[],
-  takenBefore: Map<string, number>,
-): Promise<Accepted[]> {
+  takenBefore: KeysLookup,
+): Promise<{ accepted: Accepted[]; taken: Map<string, number> }> {
   const contacts = await lockContactsByKeys(tx, job.account_id, {
     identifiers: candidates.flatMap((c) => (c.keys.identifier ? [c.keys.identifier] : [])),
     emails: candidates.flatMap((c) => (c.keys.email ? [c.keys.email] : [])),
@@ -243,17 +247,16 @@ async function resolve(
     email: new Map(contacts.filter((c) => c.email).map((c) => [c.email as string, c])),
     phone: new Map(contacts.filter((c) => c.phoneNumber).map((c) => [c.phoneNumber as string, c])),
   };
-  const seen = await takenByEarlierRows(tx, job, candidates, holders);
-  for (const [key, row] of takenBefore) if (!seen.has(key)) seen.set(key, row);
+  const taken = new Map<string, number>();
+  // This batch's rows first, then what earlier batches committed, then the batches still in flight.
+  const seen = new TakenKeys([taken, await takenByEarlierRows(tx, job, candidates, holders), takenBefore]);
   const accepted: Accepted[] = [];
   const fail = (c: Candidate, result: "skipped" | "failed", reason: string, message: string) =>
     reports.push({ row: c.row, result, reason, message, cells: c.cells });
   for (const c of candidates) {
     const keys = Object.entries(c.keys) as Array<[KeyKind, string]>;
-    const earlier = keys
-      .map(([kind, value]) => ({ kind, row: seen.get(`${kind}:${value}`) }))
-      .filter((hit): hit is { kind: KeyKind; row: number } => hit.row !== undefined)
-      .sort((a, b) => a.row - b.row)[0];
+    const names = keys.map(([kind, value]) => `${kind}:${value}`);
+    const earlier = earliestTaker(seen, keys, names);
     if (earlier) {
       fail(c, "skipped", "duplicate_in_file", `Same ${KEY_FIELD[earlier.kind]} as row ${earlier.row}`);
       continue;
@@ -309,11 +312,27 @@ async function resolve(
       continue;
     }
     const labels = (c.patch.labels ?? []).filter((label) => !target?.labels.includes(label));
-    for (const [kind, value] of keys) seen.set(`${kind}:${value}`, c.row);
-    if (target) seen.set(`contact:${target.id}`, c.row);
+    for (const name of names) taken.set(name, c.row);
+    if (target) taken.set(`contact:${target.id}`, c.row);
     accepted.push({ ...c, target, columns, labels });
   }
-  return accepted;
+  return { accepted, taken };
+}
+
+/** The earliest row that took one of a row's keys (`names[i]` is `keys[i]` as looked up). */
+function earliestTaker(
+  seen: KeysLookup,
+  keys: Array<[KeyKind, string]>,
+  names: string[],
+): { kind: KeyKind; row: number } | undefined {
+  let earliest: { kind: KeyKind; row: number } | undefined;
+  for (let i = 0; i < names.length; i++) {
+    const row = seen.get(names[i] as string);
+    if (row !== undefined && (earliest === undefined || row < earliest.row)) {
+      earliest = { kind: (keys[i] as [KeyKind, string])[0], row };
+    }
+  }
+  return earliest;
 }
 
 /**
@@ -361,14 +380,11 @@ function keysOf(accepted: Accepted[], dryRun: boolean): ImportKey[] {
   return accepted.flatMap((row) => (row.target === null && !dryRun ? [] : keysTakenBy(row)));
 }
 
-/** Every key a batch's rows took, for later batches to read before this one commits. */
-function takenKeys(accepted: Accepted[]): Map<string, number> {
-  return new Map(accepted.flatMap(keysTakenBy).map((key) => [`${key.kind}:${key.value}`, key.row]));
-}
-
 /**
  * Inserts and updates set-based, then history (one entry per contact and kind) and label links,
- * each statement issued as soon as it is built; labels through `labelsTx` (see writeBatch).
+ * each statement issued as soon as it is built; labels through `labelsTx` (see writeBatch). A
+ * created contact's history entry is written by the database from the inserted row, with the
+ * details createContact gives one, plus the import and row (see insertContactsWithHistory).
  */
 async function writeContacts(
   tx: Queryable,
@@ -379,32 +395,25 @@ async function writeContacts(
 ): Promise<void> {
   const accountId = job.account_id;
   const actorId = job.user_id;
+  const importId = String(job.id);
   const inserts = rows.flatMap((row) =>
-    row.target === null ? [{ id: row.createdId as number, columns: row.columns, row }] : [],
+    row.target === null
+      ? [{ id: row.createdId as number, columns: row.columns, labels: row.patch.labels ?? [], importRow: row.row }]
+      : [],
   );
-  const statements: Array<Promise<unknown>> = [insertContactsWithIds(tx, accountId, inserts)];
+  const statements: Array<Promise<unknown>> = [
+    insertContactsWithHistory(tx, accountId, inserts, { actorId, importId, withEvent: audience.hearsCreations }),
+  ];
   const changed = rows.flatMap((row) => {
     if (!row.target) return [];
     const changes = contactChanges(columnsOf(row.target), row.columns);
-    return Object.keys(changes).length > 0 ? [{ id: row.target.id, columns: row.columns, changes, row }] : [];
+    return Object.keys(changes).length > 0 ? [{ id: row.target.id, columns: row.columns, changes }] : [];
   });
   statements.push(updateContactsColumns(tx, accountId, changed));
   const links = rows.flatMap((row) =>
     row.labels.map((label) => ({ contactId: row.target?.id ?? (row.createdId as number), label })),
   );
-  const importId = String(job.id);
   const history: NewActivity[] = [
-    ...inserts.map(({ id, columns, row }) => ({
-      contactId: id,
-      action: "contact.created",
-      actorId,
-      details: {
-        changes: contactChanges(columnsForNewContact({}), columns),
-        labels: row.patch.labels ?? [],
-        import_id: importId,
-        import_row: row.row,
-      },
-    })),
     ...changed.map(({ id, changes }) => ({
       contactId: id,
       action: "contact.updated",

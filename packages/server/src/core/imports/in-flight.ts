@@ -102,13 +102,29 @@ export interface BatchStages {
   wrote: () => void;
 }
 
-/** The keys of the batches before this one that have not committed yet, oldest first. */
-export async function takenByBatchesBefore(previous: BatchInFlight | null): Promise<Map<string, number>> {
+/** Where a key was taken (`kind:value` → row). */
+export interface KeysLookup {
+  get(key: string): number | undefined;
+}
+
+/** Keys taken, read from several sources in turn (the first that knows a key wins), without copying them together. */
+export class TakenKeys implements KeysLookup {
+  constructor(private readonly sources: readonly KeysLookup[]) {}
+
+  get(key: string): number | undefined {
+    for (const source of this.sources) {
+      const row = source.get(key);
+      if (row !== undefined) return row;
+    }
+    return undefined;
+  }
+}
+
+/** The keys of the batches before this one that have not committed yet (a later batch's win). */
+export async function takenByBatchesBefore(previous: BatchInFlight | null): Promise<TakenKeys> {
   const uncommitted: BatchInFlight[] = [];
-  for (let batch = previous; batch && !batch.committed; batch = batch.before) uncommitted.unshift(batch);
-  const taken = new Map<string, number>();
-  for (const batch of uncommitted) for (const [key, row] of await batch.taken) taken.set(key, row);
-  return taken;
+  for (let batch = previous; batch && !batch.committed; batch = batch.before) uncommitted.push(batch);
+  return new TakenKeys(await Promise.all(uncommitted.map((batch) => batch.taken)));
 }
 
 /** Settles once `previous` has written; fails with `Redecide` when it went back on a decision this batch read. */

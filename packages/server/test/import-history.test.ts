@@ -72,14 +72,17 @@ describe(`history entries of an import's created contacts on ${backend}`, () => 
       WHERE account_id = ${account.accountId} ORDER BY contact_id`);
     const events = await db.query<{ contact_id: number; type: string; data: any }>(sql`
       SELECT contact_id, type, data FROM events WHERE account_id = ${account.accountId} ORDER BY contact_id`);
+    // As core's details read back once stored: through JSON text (-0 is written 0, as JSON has it).
     const expected = created.map((row) => ({
       contact_id: row.id,
-      details: {
-        changes: contactChanges(columnsForNewContact({}), row.columns),
-        labels,
-        import_id: "77",
-        import_row: row.importRow,
-      },
+      details: JSON.parse(
+        JSON.stringify({
+          changes: contactChanges(columnsForNewContact({}), row.columns),
+          labels,
+          import_id: "77",
+          import_row: row.importRow,
+        }),
+      ),
     }));
     return { account, history, events, expected };
   }
@@ -101,7 +104,7 @@ describe(`history entries of an import's created contacts on ${backend}`, () => 
             : [],
         );
       }),
-      { numRuns: 40 },
+      { numRuns: 60, seed: Number(process.env.IMPORT_HISTORY_SEED ?? 20261207) },
     );
   });
 

@@ -120,7 +120,7 @@ export class TakenKeys implements KeysLookup {
   }
 }
 
-/** The keys of the batches before this one that have not committed yet (a later batch's win). */
+/** The keys of the batches before this one that have not committed yet (a later batch's keys win). */
 export async function takenByBatchesBefore(previous: BatchInFlight | null): Promise<TakenKeys> {
   const uncommitted: BatchInFlight[] = [];
   for (let batch = previous; batch && !batch.committed; batch = batch.before) uncommitted.push(batch);

@@ -328,6 +328,12 @@ describe("imports: files that cannot be imported", () => {
 
   it("a header with nothing known fails as no_known_columns", async () => {
     await expectFailed("foo,bar\n1,2\n", "no_known_columns");
+    // Names of Object.prototype's members are unknown columns like any other.
+    await expectFailed("constructor,toString,valueOf\n1,2,3\n", "no_known_columns");
+  });
+
+  it("an attribute column named __proto__ fails as invalid_column", async () => {
+    await expectFailed("name,custom_attributes.__proto__\nAna,x\n", "invalid_column", /__proto__/);
   });
 
   it("a header with no rows fails as no_rows", async () => {

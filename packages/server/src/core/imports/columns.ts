@@ -71,7 +71,16 @@ export function mapColumns(header: string[], options: ImportOptions): ColumnMap 
   header.forEach((name, index) => {
     const custom = CUSTOM_PREFIX.exec(name);
     let target: Target | null = custom ? { kind: "custom", key: (custom[2] as string).slice(0, 255) } : null;
-    target ??= ALIASES[aliasKey(name)] ?? null;
+    if (target?.key === "__proto__") {
+      // As JSON bodies refuse it: as a key it would set the attributes' prototype, not a value.
+      throw new ImportFailure(
+        "invalid_column",
+        `Column ${index + 1} ("${name}") names the attribute key __proto__, which cannot be stored`,
+      );
+    }
+    // Own entries only: a header such as "constructor" would otherwise read the object's prototype.
+    const alias = aliasKey(name);
+    target ??= Object.hasOwn(ALIASES, alias) ? (ALIASES[alias] as Target) : null;
     if (target) known++;
     else if (options.unknownColumns === "custom_attributes") {
       const key = attributeKey(name).slice(0, 255);

@@ -1,4 +1,5 @@
 import type { Attributes, ContactColumns } from "../contacts/contact.js";
+import { ownValue } from "../own.js";
 
 export type Changes = Record<string, { from: unknown; to: unknown }>;
 
@@ -24,9 +25,8 @@ export function contactChanges(before: ContactColumns, after: ContactColumns): C
 
 function hashChanges(changes: Changes, field: string, before: Attributes, after: Attributes): void {
   for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    // Own keys only: a key such as "valueOf" would otherwise read the object's prototype.
-    const from = Object.hasOwn(before, key) ? (before[key] ?? null) : null;
-    const to = Object.hasOwn(after, key) ? (after[key] ?? null) : null;
+    const from = ownValue(before, key) ?? null;
+    const to = ownValue(after, key) ?? null;
     if (JSON.stringify(from) !== JSON.stringify(to)) changes[`${field}.${key}`] = { from, to };
   }
 }

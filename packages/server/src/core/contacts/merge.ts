@@ -9,6 +9,7 @@ import type { CoreDeps } from "../deps.js";
 import { FieldErrors, ForbiddenError, NotFoundError } from "../errors.js";
 import { recordChanges, recordHistory } from "../events/record.js";
 import { deleteBlobs } from "../files/blobs.js";
+import { ownValue } from "../own.js";
 import type { Attributes, Contact, ContactColumns } from "./contact.js";
 import { columnsOf } from "./prepare.js";
 
@@ -172,8 +173,7 @@ export function mergedColumns(base: ContactColumns, mergee: ContactColumns): Con
 export function deepMerge(base: Attributes, mergee: Attributes): Attributes {
   const result: Attributes = { ...base };
   for (const [key, value] of Object.entries(mergee)) {
-    // Own keys only: a key such as "constructor" would otherwise read the object's prototype.
-    const mine = Object.hasOwn(base, key) ? base[key] : undefined;
+    const mine = ownValue(base, key);
     if (mine === undefined || mine === null || mine === "") result[key] = value;
     else if (isPlainObject(mine) && isPlainObject(value)) result[key] = deepMerge(mine, value);
   }

@@ -1,4 +1,5 @@
 import type { Attributes, ContactInput } from "../contacts/contact.js";
+import { ownValue } from "../own.js";
 import { ImportFailure } from "./failure.js";
 import type { ImportOptions } from "./options.js";
 
@@ -78,9 +79,7 @@ export function mapColumns(header: string[], options: ImportOptions): ColumnMap 
         `Column ${index + 1} ("${name}") names the attribute key __proto__, which cannot be stored`,
       );
     }
-    // Own entries only: a header such as "constructor" would otherwise read the object's prototype.
-    const alias = aliasKey(name);
-    target ??= Object.hasOwn(ALIASES, alias) ? (ALIASES[alias] as Target) : null;
+    target ??= ownValue(ALIASES, aliasKey(name)) ?? null;
     if (target) known++;
     else if (options.unknownColumns === "custom_attributes") {
       const key = attributeKey(name).slice(0, 255);

@@ -248,7 +248,8 @@ describe("progress output", () => {
 
   it("counts CSV records, line breaks inside quoted fields included", () => {
     const counter = new CsvRecordCounter();
-    for (const part of ['id,note\n1,"two\nlines"\n2,"a ""quoted', '"" word"\n3,plain\n']) counter.push(part);
+    for (const part of ['id,note\n1,"two\nlines"\n2,"a ""quoted', '"" word"\n3,plain\n'])
+      counter.push(Buffer.from(part));
     expect(counter.records).toBe(4);
   });
 });

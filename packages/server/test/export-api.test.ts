@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../src/core/deps.js";
 import { contactsCsv } from "../src/core/exports/contacts-csv.js";
 import { csvRow } from "../src/core/exports/csv.js";
+import { exportCsvBatch } from "../src/store/contact-export.js";
 import { sql } from "../src/store/sql.js";
 import { basicAuth, type Credentials, httpClient, newAccount, useServer } from "./harness.js";
 
@@ -534,10 +535,69 @@ describe("contacts CSV export", () => {
       }
     }
     // A count that fills the last batch exactly: the empty read after it adds nothing.
-    const chunks: string[] = [];
+    const chunks: Buffer[] = [];
     for await (const chunk of await contactsCsv(deps, actor, { columns: ["id"], batchSize: 50 })) chunks.push(chunk);
     expect(chunks).toHaveLength(5);
-    expect(parseCsv(chunks.join(""))).toHaveLength(251);
+    expect(parseCsv(Buffer.concat(chunks).toString())).toHaveLength(251);
+  });
+
+  it("gives each contact its own labels, read by id range or contact by contact, with other accounts' contacts between its ids", async () => {
+    const account = await freshAccount();
+    const other = await freshAccount();
+    const expected = new Map<string, string>();
+    for (let i = 0; i < 24; i++) {
+      const labels = [["alpha"], ["Beta", "alpha"], [], ["gamma"]][i % 4] as string[];
+      const contact = await account.create({ name: `Contact ${String(24 - i).padStart(2, "0")}`, labels });
+      expected.set(contact.id, [...labels.map((label) => label.toLowerCase())].sort().join(","));
+      await other.create({ name: `Other ${i}`, labels: ["alpha", "other"] });
+    }
+    const { accountId, userId, keyId } = account.credentials;
+    const actor = { accountId, userId, role: "agent" as const, credentialId: keyId };
+    const deps = { db: fixture.server.db, blobs: fixture.server.blobs, settings: DEFAULT_SETTINGS };
+    const exports = [
+      { columns: ["id", "labels"], batchSize: 5 }, // sorted by id, unfiltered: links by id range
+      { columns: ["id", "labels"], batchSize: 5, sort: "name" as const }, // contact by contact
+      { columns: ["id", "labels"], batchSize: 5, labels: ["alpha", "gamma"] },
+    ];
+    for (const options of exports) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await contactsCsv(deps, actor, options)) chunks.push(chunk);
+      const { rows } = table(Buffer.concat(chunks).toString());
+      const wanted = [...expected].filter(([, labels]) => !options.labels || labels !== "");
+      expect(rows, JSON.stringify(options)).toHaveLength(wanted.length);
+      for (const row of rows)
+        expect(row.labels, `${row.id} ${JSON.stringify(options)}`).toBe(expected.get(row.id ?? ""));
+    }
+  });
+
+  it("keeps the page's order however the database joins the labels to it", async () => {
+    const account = await freshAccount();
+    // Names in the opposite order to ids, so a join that returns rows by contact id reorders them.
+    for (let i = 0; i < 12; i++)
+      await account.create({ name: `Name ${String(12 - i).padStart(2, "0")}`, labels: [`l${i % 3}`] });
+    const query = {
+      sort: "name" as const,
+      direction: "asc" as const,
+      labels: [],
+      search: null,
+      after: null,
+      limit: 10,
+      columns: [{ field: "id" as const }, { field: "name" as const }, { field: "labels" as const }],
+      baseUrl: "",
+    };
+    const db = fixture.server.db;
+    const planned = await exportCsvBatch(db, account.credentials.accountId, query);
+    // A merge join on the contact id gives the rows in id order.
+    const merged = await db.transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL enable_hashjoin = off`);
+      await tx.execute(sql`SET LOCAL enable_nestloop = off`);
+      return exportCsvBatch(tx, account.credentials.accountId, query);
+    });
+    const names = parseCsv(planned.bytes.toString()).map(([, name]) => name);
+    expect(names).toEqual(names.toSorted());
+    expect(names).toHaveLength(10);
+    expect(merged.bytes.toString()).toBe(planned.bytes.toString());
+    expect(merged.last).toEqual(planned.last);
   });
 
   it("survives a client that goes away mid-download and keeps serving others", async () => {

@@ -1,6 +1,7 @@
 /**
- * Counts the CSV records in a stream of text as it passes (quoted fields may hold line breaks),
- * so an export's progress is known without parsing it.
+ * Counts the CSV records in a stream of UTF-8 as it passes (quoted fields may hold line breaks),
+ * so an export's progress is known without parsing it. Quote and line feed are single bytes in
+ * UTF-8 that no other character's encoding contains, so bytes are read as they come.
  */
 export class CsvRecordCounter {
   #inQuotes = false;
@@ -11,9 +12,8 @@ export class CsvRecordCounter {
     return this.#records;
   }
 
-  push(text: string): void {
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
+  push(bytes: Uint8Array): void {
+    for (const c of bytes) {
       // A doubled quote inside quotes toggles twice: no net change, as it should.
       if (c === 34) this.#inQuotes = !this.#inQuotes;
       else if (c === 10 && !this.#inQuotes) this.#records++;

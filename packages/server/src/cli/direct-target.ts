@@ -41,7 +41,7 @@ export class DirectTarget implements Target {
     return page.total ?? null;
   }
 
-  async *exportCsv(request: ExportRequest): AsyncIterable<string> {
+  async *exportCsv(request: ExportRequest): AsyncIterable<Uint8Array> {
     yield* await this.core.exports.contactsCsv(this.actor, request);
   }
 

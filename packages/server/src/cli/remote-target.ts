@@ -38,19 +38,14 @@ export class RemoteTarget implements Target {
     return null;
   }
 
-  async *exportCsv(request: ExportRequest): AsyncIterable<string> {
+  async *exportCsv(request: ExportRequest): AsyncIterable<Uint8Array> {
     const query = new URLSearchParams();
     if (request.columns?.length) query.set("columns", request.columns.join(","));
     if (request.labels?.length) query.set("labels", request.labels.join(","));
     if (request.q) query.set("q", request.q);
     const response = await this.fetch(`/v1/contacts/export.csv?${query}`);
     if (!response.ok) await this.json(response);
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      yield decoder.decode(chunk, { stream: true });
-    }
-    const rest = decoder.decode();
-    if (rest) yield rest;
+    yield* response.body as unknown as AsyncIterable<Uint8Array>;
   }
 
   async close(): Promise<void> {}

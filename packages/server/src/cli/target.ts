@@ -8,7 +8,8 @@ export interface Target {
   runImports?(): Promise<void>;
   /** How many contacts an export will write, when it can be known up front. */
   exportTotal(request: ExportRequest): Promise<number | null>;
-  exportCsv(request: ExportRequest): AsyncIterable<string>;
+  /** The file's bytes (UTF-8), as they come. */
+  exportCsv(request: ExportRequest): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
 

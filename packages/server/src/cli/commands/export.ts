@@ -38,9 +38,9 @@ Options:
       const total = await target.exportTotal(request);
       const progress = new Progress("export", context.stderr);
       const records = new CsvRecordCounter();
-      for await (const text of target.exportCsv(request)) {
-        records.push(text);
-        if (!context.stdout.write(text)) await once(context.stdout, "drain");
+      for await (const bytes of target.exportCsv(request)) {
+        records.push(bytes);
+        if (!context.stdout.write(bytes)) await once(context.stdout, "drain");
         progress.update(Math.max(0, records.records - 1), total);
       }
       const rows = Math.max(0, records.records - 1);

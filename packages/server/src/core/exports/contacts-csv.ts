@@ -130,7 +130,7 @@ export function checkContactsCsvOptions(options: ContactsCsvOptions): void {
 }
 
 /**
- * An account's contacts as CSV text (RFC 4180, CRLF, header row first), in chunks of one batch.
+ * An account's contacts as CSV (UTF-8, RFC 4180, CRLF, header row first), in chunks of one batch.
  * Options are checked and the first batch read before this resolves, so bad input or a failing
  * database is reported before anything is sent. Later batches are read only as the consumer pulls,
  * so memory stays at one batch however many contacts there are.
@@ -142,31 +142,31 @@ export async function contactsCsv(
   deps: CoreDeps,
   actor: Actor,
   options: ContactsCsvOptions = {},
-): Promise<AsyncGenerator<string, void, undefined>> {
+): Promise<AsyncGenerator<Buffer, void, undefined>> {
   const { header, query, bom } = plan(options);
   const read = (after: Position | null) => exportCsvBatch(deps.db, actor.accountId, { ...query, after });
   const first = await read(null);
-  return chunks((bom ? UTF8_BOM : "") + csvRow(header), first, query.limit, read);
+  return chunks(Buffer.from((bom ? UTF8_BOM : "") + csvRow(header)), first, query.limit, read);
 }
 
 /**
- * The header and each batch's text. The next batch is asked for as soon as the previous one is
+ * The header and each batch's bytes. The next batch is asked for as soon as the previous one is
  * known, so the database works on it while this one is being sent: the export takes about as
  * long as the slower of the two, not their sum. At most two batches are held.
  */
 async function* chunks(
-  header: string,
+  header: Buffer,
   first: CsvBatch,
   limit: number,
   read: (after: Position) => Promise<CsvBatch>,
-): AsyncGenerator<string, void, undefined> {
+): AsyncGenerator<Buffer, void, undefined> {
   const after = (batch: CsvBatch) => (batch.rows === limit && batch.last ? quiet(read(batch.last)) : null);
   let next = after(first);
-  yield header + first.text;
+  yield Buffer.concat([header, first.bytes]);
   while (next) {
     const batch = await next;
     next = after(batch);
-    if (batch.text !== "") yield batch.text;
+    if (batch.bytes.length > 0) yield batch.bytes;
   }
 }
 

@@ -105,7 +105,7 @@ async function runExport(deps: CoreDeps, job: ExportJobRow): Promise<void> {
   try {
     if (job.attempts > MAX_ATTEMPTS) throw new Error(`gave up after ${MAX_ATTEMPTS} attempts`);
     const csv = await contactsCsv(deps, actor, job.options as ContactsCsvOptions);
-    const staged = await deps.blobs.stage(Readable.from(utf8(csv)), { maxBytes: Number.MAX_SAFE_INTEGER });
+    const staged = await deps.blobs.stage(Readable.from(csv), { maxBytes: Number.MAX_SAFE_INTEGER });
     const key = newBlobKey("exports");
     await deps.blobs.commit(staged, key);
     const finished = await deps.db.transaction(async (tx) => {
@@ -138,11 +138,6 @@ async function runExport(deps: CoreDeps, job: ExportJobRow): Promise<void> {
       ]);
     });
   }
-}
-
-/** Storage counts and hashes bytes, not characters. */
-async function* utf8(chunks: AsyncIterable<string>): AsyncGenerator<Buffer> {
-  for await (const chunk of chunks) yield Buffer.from(chunk, "utf8");
 }
 
 async function visibleJob(deps: CoreDeps, actor: Actor, id: number): Promise<ExportJobRow> {

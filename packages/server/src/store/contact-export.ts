@@ -12,8 +12,8 @@ import type { Queryable } from "./database.js";
 import { type Sql, sql } from "./sql.js";
 
 /**
- * Whole-account reads in keyset batches, each batch formatted as CSV text by the database: one
- * short query per batch, starting after the last row of the previous one, so an export of any
+ * Whole-account reads in keyset batches, each contact's record formatted as CSV by the database:
+ * one short query per batch, starting after the last row of the previous one, so an export of any
  * size holds one batch in memory, costs the same per batch at any depth, and never holds a
  * connection (PGlite has only one) between batches. Formatting in SQL spares the server from
  * parsing every row's columns only to print them again, which made exports CPU-bound.
@@ -239,7 +239,7 @@ interface BatchRow {
   line: string;
   ord: number;
   sort_value: string | null;
-  id: string;
+  id: string | number;
 }
 
 function inPageOrder(rows: BatchRow[]): void {

@@ -1,12 +1,13 @@
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { phoneDigits } from "../src/core/contacts/normalize.js";
 import { searchTerm } from "../src/core/contacts/search.js";
 import { SearchSampleCache } from "../src/core/contacts/search-sample.js";
 import { escapeLike, hasAnyLabel, searchMatch } from "../src/store/contact-queries.js";
-import { pageBound, prefixEnd, searchContacts, substringPlan, type TermSample } from "../src/store/contact-search.js";
+import { pageBound, prefixEnd, searchContacts, substringPlan } from "../src/store/contact-search.js";
 import type { Database } from "../src/store/database.js";
 import { migrate } from "../src/store/migrate.js";
-import { loadSearchSample } from "../src/store/search-sample.js";
+import { loadSearchSample, TermSample } from "../src/store/search-sample.js";
 import { sql } from "../src/store/sql.js";
 import { backend, freshDatabase, newAccount, openTestDatabase } from "./harness.js";
 
@@ -92,9 +93,9 @@ describe(`ranked search on ${backend}`, () => {
   // one without it makes it rare (the trigram lookup).
   const steering: Record<string, (term: string) => TermSample | null> = {
     planned: () => null,
-    "short walk": (term) => ({ values: Array(200).fill(term), walkRows: 20 }),
-    "whole walk": (term) => ({ values: Array(200).fill(term), walkRows: 100_000 }),
-    trigram: () => ({ values: Array(200).fill("\u0001"), walkRows: 100_000 }),
+    "short walk": (term) => new TermSample(Array(200).fill(term), 20),
+    "whole walk": (term) => new TermSample(Array(200).fill(term), 100_000),
+    trigram: () => new TermSample(Array(200).fill("\u0001"), 100_000),
   };
 
   for (const [strategy, sampleFor] of Object.entries(steering)) {
@@ -124,7 +125,7 @@ describe(`ranked search on ${backend}`, () => {
     // With the page's end past 1,024 the statement runs unprepared; past the matches, it is empty.
     const beyond = await searchContacts(db, accountId, { term, digits: null, labels: [], limit: 100, skip: 1_000 });
     expect(beyond).toEqual([]);
-    const sample = { values: Array(200).fill(term), walkRows: 100_000 };
+    const sample = new TermSample(Array(200).fill(term), 100_000);
     const walked = await searchContacts(
       db,
       accountId,
@@ -201,7 +202,7 @@ describe(`search sample on ${backend}`, () => {
 
 describe("substringPlan", () => {
   const values = [...Array(490).fill("x"), ..."abcdefghij".split("").map((ch) => `common ${ch}`)];
-  const sample = { values, walkRows: 10_000 };
+  const sample = new TermSample(values, 10_000);
   it("walks when the sample says a page of matches lies within the walk's bound", () => {
     expect(substringPlan(sample, "common", null, 16)).toEqual({ kind: "walk", rows: 10_000 });
     // 10 in 500: a page of 16 is expected within 800 contacts, one of 300 within 15,000.
@@ -210,7 +211,23 @@ describe("substringPlan", () => {
   it("takes the trigram index for a term seen once or never, and counts a phone number's digits", () => {
     expect(substringPlan(sample, "common a", null, 16).kind).toBe("trigram");
     expect(substringPlan(sample, "absent", null, 16).kind).toBe("trigram");
-    expect(substringPlan({ values: ["4420", "x4420"], walkRows: 10 }, "+4420", "4420", 1).kind).toBe("walk");
+    expect(substringPlan(new TermSample(["4420", "x4420"], 10), "+4420", "4420", 1).kind).toBe("walk");
+  });
+  it("counts the values holding a term or its digits as a scan of each value would, up to what it needs", () => {
+    // Short texts over a few letters, so that terms often occur, twice in a value, or across two.
+    const text = fc.string({ unit: fc.constantFrom("a", "b", "\u001f", "é"), maxLength: 8 });
+    fc.assert(
+      fc.property(
+        fc.array(text, { maxLength: 30 }),
+        fc.array(text, { minLength: 1, maxLength: 2 }),
+        fc.nat(40),
+        (values, patterns, enough) => {
+          const plain = values.filter((value) => patterns.some((pattern) => value.includes(pattern))).length;
+          expect(new TermSample(values, 10).valuesHolding(patterns, enough)).toBe(Math.min(plain, enough));
+        },
+      ),
+      { seed: 20261207, numRuns: 2_000 },
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import type { Contact, Direction, SortKey } from "../core/contacts/contact.js";
 import { escapeLike, hasAnyLabel, orderBy, SORT_COLUMNS, searchMatch } from "./contact-queries.js";
 import { CONTACT_COLUMNS, type ContactRow, toContact } from "./contacts.js";
 import type { Queryable } from "./database.js";
+import type { TermSample } from "./search-sample.js";
 import { type Sql, sql } from "./sql.js";
 
 export interface SearchQuery {
@@ -23,16 +24,6 @@ const byRecency = (alias: "c" | "r") => sql.raw(`${alias}.last_activity_at DESC 
 export const WALK_ROWS = 10_000;
 
 /**
- * Values of search_text taken from the table's statistics (`search-sample.ts`), to tell a common
- * term from a rare one without asking the planner on every search.
- */
-export interface TermSample {
-  values: readonly string[];
-  /** How far a walk may go before the planner is asked after all: `WALK_ROWS` but in tests. */
-  walkRows: number;
-}
-
-/**
  * How the substring group (terms of three characters or more) is found, chosen from the sample:
  * - `walk`: the activity index, newest first, checking each contact, for at most `rows`
  *   contacts; a common term fills a page within a few thousand;
@@ -50,14 +41,13 @@ export function substringPlan(
   digits: string | null,
   pageEnd: number,
 ): SubstringPlan {
-  if (sample === null || sample.values.length === 0) return { kind: "planned" };
+  if (sample === null || sample.size === 0) return { kind: "planned" };
   const other = otherDigits(term, digits);
-  let hits = 0;
-  for (const value of sample.values) if (value.includes(term) || (other !== null && value.includes(other))) hits++;
-  // Contacts a walk is expected to pass to fill the page, were every account like the sample.
-  const expectedWalk = (pageEnd * sample.values.length) / Math.max(hits, 1);
-  if (hits >= COMMON_HITS && expectedWalk <= sample.walkRows) return { kind: "walk", rows: sample.walkRows };
-  return { kind: "trigram" };
+  // A walk is tried when a page of matches is expected within its bound, were every account like
+  // the sample: pageEnd * size / hits contacts at most, so at least this many hits.
+  const needed = Math.max(COMMON_HITS, Math.ceil((pageEnd * sample.size) / sample.walkRows));
+  const hits = sample.valuesHolding(other === null ? [term] : [term, other], needed);
+  return hits >= needed ? { kind: "walk", rows: sample.walkRows } : { kind: "trigram" };
 }
 
 /**

@@ -1,6 +1,5 @@
-import type { TermSample } from "../../store/contact-search.js";
 import type { Database } from "../../store/database.js";
-import { loadSearchSample } from "../../store/search-sample.js";
+import { loadSearchSample, type TermSample } from "../../store/search-sample.js";
 
 /** Statistics change with each ANALYZE (autovacuum's, or the import's); a few minutes' lag is harmless. */
 const REFRESH_MS = 5 * 60_000;

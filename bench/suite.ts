@@ -4,6 +4,7 @@
  *
  *   npm run bench -- [--size N] [--quick] [--pglite-size N] [--skip-pglite] [--only 1,2,6] [--seed N]
  *     [--pg postgres://…] [--connections N] [--keep-db] [--keep-files] [--keep-docs] [--max-import-minutes N]
+ *     [--cpu N|none]
  *
  * PostgreSQL (a throwaway database contactd_bench_<timestamp>, dropped at the end, also on failure):
  * the dataset is loaded through POST /v1/imports in stages (10k, 100k, N contacts), measuring
@@ -14,6 +15,9 @@
  * PGlite (the product server with no DATABASE_URL, in a temporary data directory): scenarios 1, 2,
  * 3 and 6 at a smaller size. PGlite is one process's database, so the baseline opens a copy of the
  * product's directory, made once the data is in place; the two run at once, windows in turns.
+ *
+ * Through a comparison's windows, the servers compared run on one CPU (--cpu, by default the last;
+ * `none` leaves them to the scheduler, which kept each on a core of its own: see `sharedCpu`).
  *
  * Writes bench/results/latest.json, prints the table, and on a complete run (no --only, no
  * --keep-docs) writes the table into docs/benchmarks.md between its markers and the growth chart to
@@ -29,7 +33,7 @@ import { END, resultsTable, START, writeBetweenMarkers } from "./lib/docs.js";
 import { exportBaselineSql, runExport } from "./lib/exports.js";
 import { growthChart, type Series } from "./lib/growth-chart.js";
 import { addLinkedRecords } from "./lib/linked-records.js";
-import { gitState, loadAverage, machineInfo, RssSampler } from "./lib/machine.js";
+import { gitState, loadAverage, machineInfo, RssSampler, sharedCpu } from "./lib/machine.js";
 import { phase, type Watched } from "./lib/phase.js";
 import { createChatwootTable, type ReadTargets, readTargets } from "./lib/prepare.js";
 import { type Database, type Product, productModules } from "./lib/product.js";
@@ -97,6 +101,7 @@ const { values: args } = parseArgs({
     "work-dir": { type: "string", default: os.tmpdir() },
     "max-import-minutes": { type: "string", default: "120" },
     "log-level": { type: "string" },
+    cpu: { type: "string" },
   },
 });
 
@@ -115,9 +120,11 @@ const ONLY = new Set(args.only ? args.only.split(",").map((s) => whole("only", s
 const runs = (scenario: number, target: "postgres" | "pglite" = "postgres") =>
   ONLY.has(scenario) && (target === "postgres" || PGLITE_SCENARIOS.includes(scenario));
 const MAX_IMPORT_MS = whole("max-import-minutes", args["max-import-minutes"], 1) * 60_000;
-const SETTINGS: WindowSettings = args.quick
-  ? { connections: whole("connections", args.connections, 1), warmupSeconds: 0.5, seconds: 2, rounds: 1 }
-  : { connections: whole("connections", args.connections, 1), warmupSeconds: 2, seconds: 10, rounds: 2 };
+const SETTINGS: WindowSettings = {
+  connections: whole("connections", args.connections, 1),
+  ...(args.quick ? { warmupSeconds: 0.5, seconds: 2, rounds: 1 } : { warmupSeconds: 2, seconds: 10, rounds: 2 }),
+  cpu: sharedCpu(args.cpu),
+};
 const MIXED = args.quick ? { seconds: 10, warmupSeconds: 1 } : { seconds: 60, warmupSeconds: 2 };
 /** Per arm, once a server has started, before its first measured window. */
 const WARM_UP_SECONDS = args.quick ? 0.5 : 2;
@@ -664,7 +671,7 @@ function docsBlock(report: Record<string, any>, rows: Row[], command: string): s
       ? `- PostgreSQL ${pg.version}: shared_buffers ${settings.shared_buffers}, work_mem ${settings.work_mem}, max_wal_size ${settings.max_wal_size}, autovacuum ${settings.autovacuum}, synchronous_commit ${settings.synchronous_commit}; ${fmt(SIZE)} contacts;`
       : "",
     pglite ? `- ${String(pglite.version).replace(/ on .*$/, "")}, ${fmt(PGLITE_SIZE)} contacts;` : "",
-    `- windows of ${SETTINGS.seconds} s after ${SETTINGS.warmupSeconds} s of warm-up at ${SETTINGS.connections} connections, ${SETTINGS.rounds} per side in turns (scenario 7: ${MIXED.seconds} s at 32).`,
+    `- windows of ${SETTINGS.seconds} s after ${SETTINGS.warmupSeconds} s of warm-up at ${SETTINGS.connections} connections, ${SETTINGS.rounds} per side in turns (scenario 7: ${MIXED.seconds} s at 32)${SETTINGS.cpu == null ? "" : `; the compared servers both on CPU ${SETTINGS.cpu} meanwhile`}.`,
     "",
     resultsTable(rows),
     "",

@@ -88,3 +88,41 @@ export function gitState(): { commit: string; dirty: boolean } {
     return { commit: "unknown", dirty: false };
   }
 }
+
+/**
+ * The CPU the servers of a comparison share while their windows run: `requested` ("none" for no
+ * pinning), else the last CPU when the machine has two or more and `taskset` is at hand. Left to
+ * the scheduler, each server keeps to a core of its own between its windows, and one core of a
+ * shared machine can run slower than the other for minutes: the ratio then measures the cores.
+ */
+export function sharedCpu(requested: string | undefined): number | null {
+  const cpus = os.availableParallelism();
+  if (requested === "none") return null;
+  if (requested !== undefined) {
+    const cpu = Number(requested);
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= cpus) throw new Error(`--cpu must be 0 to ${cpus - 1} or "none"`);
+    return cpu;
+  }
+  if (cpus < 2) return null;
+  try {
+    execFileSync("taskset", ["-V"], { stdio: "ignore" });
+    return cpus - 1;
+  } catch {
+    return null;
+  }
+}
+
+/** Pins every thread of the processes to one CPU; returns what lets them run on any again. */
+export function pinTo(cpu: number, pids: readonly number[]): () => void {
+  const affinity = (list: string) => {
+    for (const pid of pids) {
+      try {
+        execFileSync("taskset", ["-a", "-cp", list, String(pid)], { stdio: "ignore" });
+      } catch {
+        // A process gone meanwhile has nothing to pin.
+      }
+    }
+  };
+  affinity(String(cpu));
+  return () => affinity(`0-${os.availableParallelism() - 1}`);
+}

@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { join } from "node:path";
 import type { LoadResult, LoadSpec, RequestKind } from "../load.js";
 import { Histogram, type HistogramSummary } from "./histogram.js";
-import { busyPct, loadAverage, machineCpu, processCpu } from "./machine.js";
+import { busyPct, loadAverage, machineCpu, pinTo, processCpu } from "./machine.js";
 import { log, ROOT, round } from "./util.js";
 
 /** How long and how hard each measured window runs. */
@@ -12,6 +12,8 @@ export interface WindowSettings {
   seconds: number;
   /** Windows per arm of a comparison, taken in turns. */
   rounds: number;
+  /** The CPU the compared servers share through the windows (`sharedCpu`); null to leave them be. */
+  cpu?: number | null;
   /**
    * What the database's busy sessions wait for right now, one label per session ("CPU" when it
    * waits for nothing): sampled through each window when given (PostgreSQL), see WaitSampler.
@@ -158,8 +160,19 @@ export async function loadWindow(
 /**
  * Runs every arm for `rounds` windows, back to back and in turns (the order reversed every other
  * round), so that noise on the shared machine falls on all of them; merges each arm's windows.
+ * With `settings.cpu`, the arms' servers run on that one CPU meanwhile.
  */
 export async function compare(label: string, arms: Arm[], settings: WindowSettings): Promise<ArmResult[]> {
+  const pids = [...new Set(arms.flatMap((arm) => (arm.pid === undefined ? [] : [arm.pid])))];
+  const release = settings.cpu != null && pids.length > 1 ? pinTo(settings.cpu, pids) : null;
+  try {
+    return await inTurns(label, arms, settings);
+  } finally {
+    release?.();
+  }
+}
+
+async function inTurns(label: string, arms: Arm[], settings: WindowSettings): Promise<ArmResult[]> {
   const collected = arms.map(() => [] as WindowResult[]);
   for (let turn = 0; turn < settings.rounds; turn++) {
     const order = arms.map((_, i) => i);

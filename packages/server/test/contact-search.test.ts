@@ -5,7 +5,7 @@ import { searchTerm } from "../src/core/contacts/search.js";
 import { SearchSampleCache } from "../src/core/contacts/search-sample.js";
 import { escapeLike, hasAnyLabel, searchMatch } from "../src/store/contact-queries.js";
 import { pageBound, prefixEnd, searchContacts, substringPlan } from "../src/store/contact-search.js";
-import type { Database } from "../src/store/database.js";
+import type { Database, Queryable } from "../src/store/database.js";
 import { migrate } from "../src/store/migrate.js";
 import { loadSearchSample, TermSample } from "../src/store/search-sample.js";
 import { sql } from "../src/store/sql.js";
@@ -134,6 +134,26 @@ describe(`ranked search on ${backend}`, () => {
     );
     expect(walked.map((c) => c.id)).toEqual(all.slice(5).map((c) => c.id));
     expect([pageBound(1), pageBound(16), pageBound(17), pageBound(1_025)]).toEqual([16, 16, 32, 2_048]);
+  });
+
+  it("answers a rare term, its other substring matches included, in one statement", async () => {
+    const statements: string[] = [];
+    const counting: Queryable = {
+      query: (statement) => {
+        statements.push(statement.toQuery().text);
+        return db.query(statement);
+      },
+      execute: (statement) => db.execute(statement),
+      exec: (text) => db.exec(text),
+    };
+    const rare = steering.trigram?.("son") ?? null;
+    // "son" is a name, a name's prefix and inside other names ("johnson", "anderson", "mason").
+    const query = { term: "son", digits: null, labels: [], limit: 50, skip: 0 };
+    const page = await searchContacts(counting, accountId, query, rare);
+    const expected = (await db.query<{ id: number }>(reference(accountId, "son", []))).map((r) => r.id);
+    expect(page.map((c) => c.id)).toEqual(expected.slice(0, 50));
+    expect(page.some((c) => !c.name.startsWith("son"))).toBe(true);
+    expect(statements).toHaveLength(1);
   });
 
   it("puts exact matches first, then prefix matches by name, then other substrings by recent activity", async () => {

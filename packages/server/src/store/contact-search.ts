@@ -65,10 +65,10 @@ export function substringPlan(
  *
  * Which of the two suits the term is read from a sample of the column's values rather than left to
  * the planner, since planning a statement whose plan depends on the term cost as much as running
- * it. So every statement is prepared (planned once per connection on PostgreSQL): the exact and
- * prefix groups, with the walk when the term is common, are one (the walk runs only if the groups
- * before it leave the page short), and the trigram lookup another. The walk is bounded: a term
- * common in the sample but not in this account is then left to a statement planned for it.
+ * it. So the statement is prepared (planned once per connection on PostgreSQL), and holds the exact
+ * and prefix groups with the walk or the trigram lookup after them, which runs only if the groups
+ * leave the page short: one round trip either way. The walk is bounded: a term common in the
+ * sample but not in this account is then left to a statement planned for it.
  */
 export async function searchContacts(
   db: Queryable,
@@ -79,12 +79,13 @@ export async function searchContacts(
   if (query.sort) return (await db.query<ContactRow>(sortedSearch(accountId, query))).map(toContact);
   const pageEnd = query.skip + query.limit;
   const plan = query.term.length >= 3 ? substringPlan(sample, query.term, query.digits, pageEnd) : null;
-  const ranked = await db.query<ContactRow>(rankedGroups(accountId, query, plan?.kind === "walk" ? plan.rows : 0));
+  const ranked = await db.query<ContactRow>(rankedGroups(accountId, query, plan));
   const found = ranked.slice(0, pageEnd);
-  // Fewer than `pageEnd` rows: every group above was read to its end, the walk to its bound.
-  if (found.length >= pageEnd || plan === null) return found.slice(query.skip).map(toContact);
-  const rest = plan.kind === "trigram" ? trigramRest(accountId, query, found) : substringRest(accountId, query, found);
-  const more = await db.query<ContactRow>(rest);
+  // Fewer than `pageEnd` rows: every group above was read to its end, the trigram lookup too, the
+  // walk to its bound.
+  if (found.length >= pageEnd || plan === null || plan.kind === "trigram")
+    return found.slice(query.skip).map(toContact);
+  const more = await db.query<ContactRow>(substringRest(accountId, query, found));
   return [...found.slice(query.skip), ...more].map(toContact);
 }
 
@@ -109,39 +110,34 @@ function substringRest(accountId: number, query: SearchQuery, found: ContactRow[
 }
 
 /**
- * The same for a rare term, prepared. The matches come from the trigram index alone, in every
- * account, and are narrowed to this one afterwards: with the account in the same scan, a plan made
- * for any term adds the account's whole btree range to the bitmap.
+ * Substring matches not in `early` for a rare term, newest first: `bound` of them at most. Like the
+ * walk, it runs only if `early` left the page short. The matches come from the trigram index alone,
+ * in every account, and are narrowed to this one afterwards: with the account in the same scan, a
+ * plan made for any term adds the account's whole btree range to the bitmap.
  *
- * Every value is out of the planner's sight (`hidden`), so that a plan made for one search cannot
+ * Its values are out of the planner's sight (`hidden`), so that a plan made for one search cannot
  * look cheaper than the plan made for any: PostgreSQL then keeps the latter after a few runs
  * instead of planning each search (a rare pattern's own estimate is always cheaper).
  */
-function trigramRest(accountId: number, query: SearchQuery, found: ContactRow[]): Sql {
+function trigramMatches(accountId: number, query: SearchQuery, bound: Sql): Sql {
   const patterns = [query.term, otherDigits(query.term, query.digits)].flatMap((text) =>
     text === null ? [] : [sql`c.search_text LIKE ${hidden(`%${escapeLike(text)}%`, "text")}`],
   );
   const where = [
+    sql`(SELECT count(*) FROM early) < ${query.skip + query.limit}`,
     sql`m.account_id = ${hidden(accountId, "bigint")}`,
-    // The cast makes ALL take the array rather than the subquery's rows.
-    sql`m.id <> ALL(${hidden(
-      found.map((row) => row.id),
-      "bigint[]",
-    )}::bigint[])`,
+    sql`m.id NOT IN (SELECT id FROM early)`,
   ];
   if (query.labels.length > 0) where.push(hasAnyLabel(query.labels));
-  const rest = restWindow(query, found.length);
-  const statement = sql`
-    WITH m AS MATERIALIZED (SELECT c.account_id, c.id FROM contacts c WHERE ${sql.join(patterns, " OR ")})
-    SELECT ${CONTACT_COLUMNS} FROM m JOIN contacts c ON c.account_id = m.account_id AND c.id = m.id
+  return sql`WITH m AS MATERIALIZED (SELECT c.account_id, c.id FROM contacts c WHERE ${sql.join(patterns, " OR ")})
+    SELECT c.id, c.last_activity_at FROM m JOIN contacts c ON c.account_id = m.account_id AND c.id = m.id
     WHERE ${sql.join(where, " AND ")}
     ORDER BY ${byRecency("c")}
-    LIMIT ${hidden(rest.limit, "bigint")} OFFSET ${hidden(rest.offset, "bigint")}`;
-  return statement.prepared();
+    LIMIT ${bound}`;
 }
 
 /** A parameter the planner cannot see into: its value is known only once the statement runs. */
-function hidden(value: unknown, type: "text" | "bigint" | "bigint[]"): Sql {
+function hidden(value: unknown, type: "text" | "bigint"): Sql {
   return sql`(SELECT ${value}::${sql.raw(type)})`;
 }
 
@@ -151,9 +147,10 @@ function restWindow(query: SearchQuery, found: number): { limit: number; offset:
 }
 
 /**
- * The exact and prefix groups' first contacts in rank order; then, when `walk` is set and they
- * leave the page short, the newest other substring matches among the account's `walk` most
- * recently active contacts. Up to `pageBound` rows, of which the caller keeps the page's.
+ * The exact and prefix groups' first contacts in rank order; then, when they leave the page short,
+ * the newest other substring matches as `plan` finds them (among the account's most recently
+ * active contacts for a walk, all of them for the trigram lookup). Up to `pageBound` rows, of which
+ * the caller keeps the page's.
  *
  * The statement's bounds are written into its text, not sent as parameters: a plan made for any
  * value assumes a LIMIT keeps a tenth of the rows, which priced the generic plan above the plans
@@ -161,16 +158,14 @@ function restWindow(query: SearchQuery, found: number): { limit: number; offset:
  * two keeps the statements few; pages that end deeper than `PREPARED_BOUND` (offset paging far
  * into the results) run unprepared, so that they cannot use up the texts a process prepares.
  */
-function rankedGroups(accountId: number, query: SearchQuery, walk: number): Sql {
+function rankedGroups(accountId: number, query: SearchQuery, plan: SubstringPlan | null): Sql {
   const limit = pageBound(query.skip + query.limit);
   const bound = sql.raw(String(limit));
   const groups = matchGroups(query.term, query.digits).map((group, rank) =>
     groupQuery(rank, groupConditions(accountId, query, group.where), group.byText, bound),
   );
-  const walked =
-    walk > 0
-      ? sql`UNION ALL SELECT id, 1, 0, last_activity_at FROM (${walkedMatches(accountId, query, walk, bound)}) w`
-      : sql.empty;
+  const others = otherMatches(accountId, query, plan, bound);
+  const substrings = others === null ? sql.empty : sql`UNION ALL SELECT id, 1, 0, last_activity_at FROM (${others}) w`;
   const statement = sql`
     WITH hit AS (${sql.join(groups, " UNION ALL ")}),
     early AS MATERIALIZED (
@@ -178,12 +173,19 @@ function rankedGroups(accountId: number, query: SearchQuery, walk: number): Sql 
       FROM (SELECT DISTINCT ON (id) * FROM hit ORDER BY id, rank) best
       ORDER BY pos LIMIT ${bound}),
     page AS (
-      SELECT id, 0 AS part, pos, NULL::timestamptz AS activity FROM early ${walked}
+      SELECT id, 0 AS part, pos, NULL::timestamptz AS activity FROM early ${substrings}
       ORDER BY part, pos, activity DESC NULLS LAST, id DESC LIMIT ${bound})
     SELECT ${CONTACT_COLUMNS}
     FROM page JOIN contacts c ON c.account_id = ${accountId} AND c.id = page.id
     ORDER BY page.part, page.pos, page.activity DESC NULLS LAST, page.id DESC`;
   return limit <= PREPARED_BOUND ? statement.prepared() : statement;
+}
+
+/** The substring matches that follow the groups, as `plan` finds them; none for a planned statement. */
+function otherMatches(accountId: number, query: SearchQuery, plan: SubstringPlan | null, bound: Sql): Sql | null {
+  if (plan?.kind === "walk") return walkedMatches(accountId, query, plan.rows, bound);
+  if (plan?.kind === "trigram") return trigramMatches(accountId, query, bound);
+  return null;
 }
 
 /** The deepest page end whose statement is prepared: 7 bounds, from 16 to 1,024. */

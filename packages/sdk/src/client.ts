@@ -190,8 +190,9 @@ export class APIClient {
   private headersOf(spec: RequestSpec, idempotencyKey: string | undefined, expect: Expect): Headers {
     const headers = new Headers({ accept: spec.accept ?? ACCEPT[expect] });
     if (spec.body !== undefined && !isFormData(spec.body)) headers.set("content-type", "application/json");
-    headers.set("authorization", this.authorization);
+    // The client's credentials win over its default headers; a request's own headers win over both.
     for (const [name, value] of Object.entries(this.defaultHeaders)) headers.set(name, value);
+    headers.set("authorization", this.authorization);
     if (idempotencyKey !== undefined) headers.set("idempotency-key", idempotencyKey);
     for (const [name, value] of Object.entries(spec.options?.headers ?? {})) headers.set(name, value);
     return headers;

@@ -199,7 +199,7 @@ interface CommonClientOptions {
   timeout?: number;
   /** A fetch implementation to use instead of the global one. */
   fetch?: Fetch;
-  /** Headers sent with every request. */
+  /** Headers sent with every request; an Authorization among them is replaced by the credentials. */
   defaultHeaders?: Record<string, string>;
 }
 

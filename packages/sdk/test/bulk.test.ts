@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newAccount, startServer, type TestServer } from "../../server/test/harness.js";
-import { Contactd, GoneError, NotFoundError, UnprocessableEntityError } from "../src/index.js";
+import { APIUserAbortError, Contactd, GoneError, NotFoundError, UnprocessableEntityError } from "../src/index.js";
 
 /** Merge and CSV export through the SDK, against the real server. */
 
@@ -112,6 +112,27 @@ describe("client.imports", () => {
     const failed = await own.imports.failedRowsCsv(queued.id);
     expect(failed).toContain("not-an-email");
     expect((await own.imports.list()).data.map((i) => i.id)).toEqual([queued.id]);
+  });
+});
+
+describe("waiting for a job", () => {
+  it("stops when its signal aborts, with APIUserAbortError", async () => {
+    const team = await newAccount(server.db);
+    const own = new Contactd({ baseUrl: server.url, token: team.token });
+    // Queued, and left queued: nothing runs it here.
+    const queued = await own.imports.create(new Blob(["name\nAna\n"], { type: "text/csv" }), { filename: "a.csv" });
+    const started = Date.now();
+    const waiting = own.imports.wait(queued.id, {
+      intervalMs: 50,
+      timeoutMs: 10_000,
+      signal: AbortSignal.timeout(300),
+    });
+    await expect(waiting).rejects.toBeInstanceOf(APIUserAbortError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(own.imports.wait(queued.id, { signal: aborted.signal })).rejects.toBeInstanceOf(APIUserAbortError);
+    expect((await own.imports.get(queued.id)).status).toBe("queued");
   });
 });
 

@@ -234,13 +234,13 @@ describe("answers that are not the API's", () => {
     await expect(client.contacts.delete("5")).resolves.toBeUndefined();
   });
 
-  it("uses the given fetch and sends default and per-request headers", async () => {
+  it("uses the given fetch and sends default and per-request headers, the credentials over the defaults", async () => {
     const { front } = await through(() => "forward");
     const seen: string[] = [];
     const client = new Contactd({
       baseUrl: `${front.url}/`,
       token: admin.token,
-      defaultHeaders: { "x-team": "blue", "x-trace": "default" },
+      defaultHeaders: { "x-team": "blue", "x-trace": "default", Authorization: "Bearer not-the-credentials" },
       fetch: (url, init) => {
         seen.push(`${init.method} ${url}`);
         return fetch(url, init);

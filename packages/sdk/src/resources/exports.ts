@@ -45,7 +45,7 @@ export class Exports {
 
   /** Polls until the export has succeeded or failed, and returns it. */
   wait(id: ID, params: WaitParams = {}): Promise<ContactExport> {
-    return waitForJob("Export", id, (jobId) => this.get(jobId), params);
+    return waitForJob("Export", id, (jobId, options) => this.get(jobId, options), params);
   }
 
   /** A finished export's file as text (a BOM, when asked for, is kept). */

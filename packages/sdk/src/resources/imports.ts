@@ -75,6 +75,6 @@ export class Imports {
 
   /** Polls until the import has succeeded or failed, and returns it. */
   wait(id: ID, params: WaitParams = {}): Promise<ContactImport> {
-    return waitForJob("Import", id, (jobId) => this.get(jobId), params);
+    return waitForJob("Import", id, (jobId, options) => this.get(jobId, options), params);
   }
 }

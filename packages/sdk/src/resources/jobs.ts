@@ -1,11 +1,14 @@
-import { ContactdError } from "../errors.js";
-import type { ID } from "../types.js";
+import { APIUserAbortError, ContactdError } from "../errors.js";
+import { sleep } from "../retry.js";
+import type { ID, RequestOptions } from "../types.js";
 
 export interface WaitParams {
   /** Between polls (default 500 ms). */
   intervalMs?: number;
   /** Give up after this long (default 10 minutes). */
   timeoutMs?: number;
+  /** Stops the wait (and the poll in flight); the call rejects with APIUserAbortError. */
+  signal?: AbortSignal;
 }
 
 const FINISHED = new Set(["succeeded", "failed"]);
@@ -14,14 +17,19 @@ const FINISHED = new Set(["succeeded", "failed"]);
 export async function waitForJob<T extends { status: string }>(
   what: string,
   id: ID,
-  get: (id: ID) => Promise<T>,
+  get: (id: ID, options: RequestOptions) => Promise<T>,
   params: WaitParams = {},
 ): Promise<T> {
   const deadline = Date.now() + (params.timeoutMs ?? 10 * 60_000);
+  const { signal } = params;
   for (;;) {
-    const current = await get(id);
+    const current = await get(id, { signal });
     if (FINISHED.has(current.status)) return current;
     if (Date.now() > deadline) throw new ContactdError(`${what} ${id} did not finish in time (${current.status})`);
-    await new Promise((resolve) => setTimeout(resolve, params.intervalMs ?? 500));
+    try {
+      await sleep(params.intervalMs ?? 500, signal);
+    } catch (reason) {
+      throw new APIUserAbortError(undefined, { cause: reason });
+    }
   }
 }

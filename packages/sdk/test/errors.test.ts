@@ -142,9 +142,21 @@ describe("typed errors", () => {
     }
   });
 
-  it("rejects an empty id before sending anything", async () => {
+  it("rejects an empty id before sending anything, as a rejected promise rather than a throw", async () => {
     await expect(client.contacts.get("")).rejects.toThrow(ContactdError);
     await expect(client.contacts.labels.list(" ")).rejects.toThrow(/non-empty id/);
+    // Each call is made before `expect` sees it: a synchronous throw would fail the test here.
+    const calls = [
+      client.contacts.listFollowers(""),
+      client.contacts.follow(""),
+      client.contacts.unfollow("", " "),
+      client.exports.get(""),
+      client.imports.get(" "),
+      client.conversations.get(""),
+      client.webhooks.get(""),
+      client.inboxes.get(""),
+    ];
+    for (const call of calls) await expect(call).rejects.toThrow(/non-empty id/);
   });
 
   it("refuses to construct without credentials or with a relative baseUrl", () => {

@@ -246,18 +246,18 @@ export class Contacts {
   // ---- Followers -------------------------------------------------------------------------------
 
   /** Who follows the contact: they are notified of what others do to it. */
-  listFollowers(contactId: ID, options?: RequestOptions): Promise<FollowerList> {
+  async listFollowers(contactId: ID, options?: RequestOptions): Promise<FollowerList> {
     return this.client.request({ method: "GET", path: `/contacts/${idPath(contactId)}/followers`, options });
   }
 
   /** Follows the contact as the caller, or makes another user follow it (administrators). Answers the followers. */
-  follow(contactId: ID, userId: ID | "me" = "me", options?: RequestOptions): Promise<FollowerList> {
+  async follow(contactId: ID, userId: ID | "me" = "me", options?: RequestOptions): Promise<FollowerList> {
     const path = `/contacts/${idPath(contactId)}/followers/${userId === "me" ? "me" : idPath(userId)}`;
     return this.client.request({ method: "PUT", path, options });
   }
 
   /** Stops following the contact (or stops another user following it, for administrators). */
-  unfollow(contactId: ID, userId: ID | "me" = "me", options?: RequestOptions): Promise<FollowerList> {
+  async unfollow(contactId: ID, userId: ID | "me" = "me", options?: RequestOptions): Promise<FollowerList> {
     const path = `/contacts/${idPath(contactId)}/followers/${userId === "me" ? "me" : idPath(userId)}`;
     return this.client.request({ method: "DELETE", path, options });
   }

@@ -34,7 +34,7 @@ export class Exports {
     return this.client.request({ method: "POST", path: "/exports", body: params, options });
   }
 
-  get(id: ID, options?: RequestOptions): Promise<ContactExport> {
+  async get(id: ID, options?: RequestOptions): Promise<ContactExport> {
     return this.client.request({ method: "GET", path: `/exports/${idPath(id)}`, options });
   }
 

@@ -57,7 +57,7 @@ export class Imports {
     return this.client.request({ method: "POST", path: "/imports", body: form, options });
   }
 
-  get(id: ID, options?: RequestOptions): Promise<ContactImport> {
+  async get(id: ID, options?: RequestOptions): Promise<ContactImport> {
     return this.client.request({ method: "GET", path: `/imports/${idPath(id)}`, options });
   }
 

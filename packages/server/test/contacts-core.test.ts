@@ -138,6 +138,29 @@ describe(`contacts core on ${backend}`, () => {
     });
   });
 
+  it("keeps an attribute named __proto__ as a key of its own through create, update and merge", async () => {
+    // JSON.parse makes "__proto__" an own key, as any JSON body or document would.
+    const keys = (record: object) => Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
+    const created = JSON.parse('{"__proto__": {"tier": "gold"}, "plan": "pro"}');
+    const contact = await core.contacts.create(admin, { customAttributes: created });
+    expect(keys(contact.customAttributes)).toEqual([
+      ["__proto__", { tier: "gold" }],
+      ["plan", "pro"],
+    ]);
+    const patch = JSON.parse('{"__proto__": "p"}');
+    const updated = await core.contacts.update(admin, contact.id, { customAttributes: patch });
+    expect(keys(updated.customAttributes)).toEqual([
+      ["__proto__", "p"],
+      ["plan", "pro"],
+    ]);
+    const mergee = await core.contacts.create(admin, {
+      additionalAttributes: JSON.parse('{"__proto__": {"city": "Hanoi"}}'),
+    });
+    const merged = await core.contacts.merge(admin, { baseId: contact.id, mergeeId: mergee.id });
+    expect(keys(merged.contact.additionalAttributes)).toEqual([["__proto__", { city: "Hanoi" }]]);
+    expect(Object.getPrototypeOf(merged.contact.additionalAttributes)).toBe(Object.prototype);
+  });
+
   it("keeps fields an update does not name and clears those set to null", async () => {
     const contact = await core.contacts.create(admin, {
       name: "Keep",

@@ -9,7 +9,7 @@ import type { CoreDeps } from "../deps.js";
 import { FieldErrors, ForbiddenError, NotFoundError } from "../errors.js";
 import { recordChanges, recordHistory } from "../events/record.js";
 import { deleteBlobs } from "../files/blobs.js";
-import { ownValue } from "../own.js";
+import { ownValue, setOwn } from "../own.js";
 import type { Attributes, Contact, ContactColumns } from "./contact.js";
 import { columnsOf } from "./prepare.js";
 
@@ -174,8 +174,8 @@ export function deepMerge(base: Attributes, mergee: Attributes): Attributes {
   const result: Attributes = { ...base };
   for (const [key, value] of Object.entries(mergee)) {
     const mine = ownValue(base, key);
-    if (mine === undefined || mine === null || mine === "") result[key] = value;
-    else if (isPlainObject(mine) && isPlainObject(value)) result[key] = deepMerge(mine, value);
+    if (mine === undefined || mine === null || mine === "") setOwn(result, key, value);
+    else if (isPlainObject(mine) && isPlainObject(value)) setOwn(result, key, deepMerge(mine, value));
   }
   return result;
 }

@@ -1,5 +1,6 @@
 import { type CountryCode, parsePhoneNumberFromString } from "libphonenumber-js";
 import type { FieldErrors } from "../errors.js";
+import { setOwn } from "../own.js";
 import type { Attributes } from "./contact.js";
 
 const MAX_NAME = 255;
@@ -134,7 +135,7 @@ export function mergeAttributes(base: Attributes, patch: Attributes): Attributes
   const merged: Attributes = { ...base };
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete merged[key];
-    else merged[key] = value;
+    else setOwn(merged, key, value);
   }
   return merged;
 }

@@ -115,19 +115,15 @@ function substringRest(accountId: number, query: SearchQuery, found: ContactRow[
  * in every account, and are narrowed to this one afterwards: with the account in the same scan, a
  * plan made for any term adds the account's whole btree range to the bitmap.
  *
- * Its values are out of the planner's sight (`hidden`), so that a plan made for one search cannot
- * look cheaper than the plan made for any: PostgreSQL then keeps the latter after a few runs
- * instead of planning each search (a rare pattern's own estimate is always cheaper).
+ * Its pattern and account are out of the planner's sight (`hidden`), so that a plan made for one
+ * search cannot look cheaper than the plan made for any: PostgreSQL then keeps the latter after a
+ * few runs instead of planning each search (a rare pattern's own estimate is always cheaper).
  */
 function trigramMatches(accountId: number, query: SearchQuery, bound: Sql): Sql {
   const patterns = [query.term, otherDigits(query.term, query.digits)].flatMap((text) =>
     text === null ? [] : [sql`c.search_text LIKE ${hidden(`%${escapeLike(text)}%`, "text")}`],
   );
-  const where = [
-    sql`(SELECT count(*) FROM early) < ${query.skip + query.limit}`,
-    sql`m.account_id = ${hidden(accountId, "bigint")}`,
-    sql`m.id NOT IN (SELECT id FROM early)`,
-  ];
+  const where = [...pageShort(query, sql`m.id`), sql`m.account_id = ${hidden(accountId, "bigint")}`];
   if (query.labels.length > 0) where.push(hasAnyLabel(query.labels));
   return sql`WITH m AS MATERIALIZED (SELECT c.account_id, c.id FROM contacts c WHERE ${sql.join(patterns, " OR ")})
     SELECT c.id, c.last_activity_at FROM m JOIN contacts c ON c.account_id = m.account_id AND c.id = m.id
@@ -181,6 +177,14 @@ function rankedGroups(accountId: number, query: SearchQuery, plan: SubstringPlan
   return limit <= PREPARED_BOUND ? statement.prepared() : statement;
 }
 
+/**
+ * What the substring matches after the groups are held to: a one-time filter, so that they are
+ * looked for only when `early` left the page short, and none of `early`'s contacts again.
+ */
+function pageShort(query: SearchQuery, id: Sql): Sql[] {
+  return [sql`(SELECT count(*) FROM early) < ${query.skip + query.limit}`, sql`${id} NOT IN (SELECT id FROM early)`];
+}
+
 /** The substring matches that follow the groups, as `plan` finds them; none for a planned statement. */
 function otherMatches(accountId: number, query: SearchQuery, plan: SubstringPlan | null, bound: Sql): Sql | null {
   if (plan?.kind === "walk") return walkedMatches(accountId, query, plan.rows, bound);
@@ -205,9 +209,8 @@ function walkedMatches(accountId: number, query: SearchQuery, walk: number, boun
   const other = otherDigits(query.term, query.digits);
   const contains = sql`strpos(c.search_text, ${query.term}) > 0`;
   const where = [
-    sql`(SELECT count(*) FROM early) < ${query.skip + query.limit}`,
+    ...pageShort(query, sql`c.id`),
     other === null ? contains : sql`(${contains} OR strpos(c.search_text, ${other}) > 0)`,
-    sql`c.id NOT IN (SELECT id FROM early)`,
   ];
   if (query.labels.length > 0) where.push(hasAnyLabel(query.labels));
   return sql`SELECT c.id, c.last_activity_at FROM (

@@ -74,8 +74,9 @@ describe(`ranked search on ${backend}`, () => {
             VALUES (${accountId}, ${name}, ${email}, ${identifier}, ${phone}, ${activity}) RETURNING id`);
           const labelId = labelIds[n % 3];
           if (labelId !== undefined) {
-            await db.execute(sql`INSERT INTO contact_labels (account_id, contact_id, label_id)
-              VALUES (${accountId}, ${(row as { id: number }).id}, ${labelId})`);
+            await db.execute(sql`INSERT INTO contact_labels (account_id, contact_id, label_id, name)
+              SELECT account_id, ${(row as { id: number }).id}, id, name FROM labels
+              WHERE account_id = ${accountId} AND id = ${labelId}`);
           }
         }
       }

@@ -161,6 +161,29 @@ describe(`contacts core on ${backend}`, () => {
     expect(Object.getPrototypeOf(merged.contact.additionalAttributes)).toBe(Object.prototype);
   });
 
+  it("names a contact's labels from its links, in code point order, each link's name held to its label's", async () => {
+    const contact = await core.contacts.create(admin, { name: "Labelled", labels: ["zeta", "émile", "alpha"] });
+    expect(contact.labels).toEqual(["alpha", "zeta", "émile"]);
+    await core.labels.add(admin, contact.id, ["beta"]);
+    await core.labels.remove(admin, contact.id, ["zeta"]);
+    expect((await core.contacts.get(admin, contact.id)).labels).toEqual(["alpha", "beta", "émile"]);
+    const id = async (name: string) => {
+      const [row] = await db.query<{ id: number }>(
+        sql`SELECT id FROM labels WHERE account_id = ${admin.accountId} AND name = ${name}`,
+      );
+      return row?.id as number;
+    };
+    // A link naming another label than its own is refused by the database.
+    const mislabelled = db.execute(sql`
+      INSERT INTO contact_labels (account_id, contact_id, label_id, name)
+      VALUES (${admin.accountId}, ${contact.id}, ${await id("zeta")}, 'alpha-2')`);
+    await expect(mislabelled).rejects.toMatchObject({ code: "23503" });
+    // Renamed in the database, a label's links follow it.
+    await db.execute(sql`UPDATE labels SET name = 'alpha-2' WHERE account_id = ${admin.accountId} AND name = 'alpha'`);
+    expect((await core.contacts.get(admin, contact.id)).labels).toEqual(["alpha-2", "beta", "émile"]);
+    expect(await core.labels.ofContact(admin, contact.id)).toEqual(["alpha-2", "beta", "émile"]);
+  });
+
   it("keeps fields an update does not name and clears those set to null", async () => {
     const contact = await core.contacts.create(admin, {
       name: "Keep",

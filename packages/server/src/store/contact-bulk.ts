@@ -185,8 +185,8 @@ export async function linkLabelsByName(
   );
   await db.execute(
     sql`
-    INSERT INTO contact_labels (account_id, contact_id, label_id)
-    SELECT ${accountId}, k.contact_id, l.id
+    INSERT INTO contact_labels (account_id, contact_id, label_id, name)
+    SELECT ${accountId}, k.contact_id, l.id, l.name
     FROM unnest(${links.map((l) => l.contactId)}::bigint[], ${links.map((l) => l.label)}::text[]) AS k(contact_id, name)
     JOIN labels l ON l.account_id = ${accountId} AND l.name = k.name
     ON CONFLICT DO NOTHING`.prepared(),

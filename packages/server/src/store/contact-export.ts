@@ -102,23 +102,23 @@ function timeField(value: Sql): Sql {
  * by id, unfiltered: a plain export), their links are one range of the links' primary key. Otherwise
  * each contact's links are read by its own index probe (the fences keep the planner from hashing
  * every link of the account, which it preferred on large accounts, or probing the labels once per
- * contact). Either way they are named from one hash of the account's labels.
+ * contact). Either way each link carries its label's name (migration 0016).
  */
 function batchLabels(accountId: number, idRange: boolean): Sql {
   const links = idRange
-    ? sql`SELECT cl.contact_id, cl.label_id FROM contact_labels cl
+    ? sql`SELECT cl.contact_id, cl.name FROM contact_labels cl
       WHERE cl.account_id = ${accountId}
         AND cl.contact_id BETWEEN (SELECT min(id) FROM page) AND (SELECT max(id) FROM page)`
-    : sql`SELECT p.id AS contact_id, link.label_id
+    : sql`SELECT p.id AS contact_id, link.name
       FROM page p
       CROSS JOIN LATERAL (
-        SELECT cl.label_id FROM contact_labels cl
+        SELECT cl.name FROM contact_labels cl
         WHERE cl.account_id = ${accountId} AND cl.contact_id = p.id OFFSET 0
       ) link`;
   return sql`links AS MATERIALIZED (${links}),
     lab AS (
-      SELECT k.contact_id, string_agg(l.name, ',' ORDER BY l.name) AS names
-      FROM links k JOIN labels l ON l.account_id = ${accountId} AND l.id = k.label_id
+      SELECT k.contact_id, string_agg(k.name, ',' ORDER BY k.name) AS names
+      FROM links k
       GROUP BY k.contact_id
     )`;
 }

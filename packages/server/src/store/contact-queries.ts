@@ -60,8 +60,8 @@ export function afterPosition(column: SortColumn | null, direction: "asc" | "des
 
 export function hasAnyLabel(labels: string[]): Sql {
   return sql`EXISTS (
-    SELECT 1 FROM contact_labels cl JOIN labels l ON l.account_id = cl.account_id AND l.id = cl.label_id
-    WHERE cl.account_id = c.account_id AND cl.contact_id = c.id AND l.name = ANY(${labels}::text[]))`;
+    SELECT 1 FROM contact_labels cl
+    WHERE cl.account_id = c.account_id AND cl.contact_id = c.id AND cl.name = ANY(${labels}::text[]))`;
 }
 
 /** LIKE pattern text for a literal string: escapes the backslash, % and _. */

@@ -30,13 +30,11 @@ export interface ContactRow {
   revision: string;
 }
 
-// Each label's name by its primary key: as a join, the planner hashed all the account's labels
-// once per contact (a page of 51 took 0.65 ms against 0.59 ms this way).
+// The names from the links themselves: one range of their primary key, in name order (migration 0016).
 const LABELS_OF_CONTACT = sql`ARRAY(
-  SELECT (SELECT l.name FROM labels l WHERE l.account_id = cl.account_id AND l.id = cl.label_id) AS name
-  FROM contact_labels cl
+  SELECT cl.name FROM contact_labels cl
   WHERE cl.account_id = c.account_id AND cl.contact_id = c.id
-  ORDER BY 1) AS labels`;
+  ORDER BY cl.name) AS labels`;
 
 // The row's revision is its xmin, the transaction that wrote this version of it: every write
 // changes it, and reading it costs nothing.

@@ -42,8 +42,9 @@ export async function addContactLabels(
 ): Promise<void> {
   if (labelIds.length === 0) return;
   await db.execute(sql`
-    INSERT INTO contact_labels (account_id, contact_id, label_id)
-    SELECT ${accountId}, ${contactId}, unnest(${labelIds}::bigint[])
+    INSERT INTO contact_labels (account_id, contact_id, label_id, name)
+    SELECT l.account_id, ${contactId}, l.id, l.name FROM labels l
+    WHERE l.account_id = ${accountId} AND l.id = ANY(${labelIds}::bigint[])
     ON CONFLICT DO NOTHING`);
 }
 
@@ -54,15 +55,14 @@ export async function removeContactLabels(
   names: string[],
 ): Promise<void> {
   await db.execute(sql`
-    DELETE FROM contact_labels cl USING labels l
-    WHERE cl.account_id = ${accountId} AND cl.contact_id = ${contactId}
-      AND l.account_id = cl.account_id AND l.id = cl.label_id AND l.name = ANY(${names}::text[])`);
+    DELETE FROM contact_labels
+    WHERE account_id = ${accountId} AND contact_id = ${contactId} AND name = ANY(${names}::text[])`);
 }
 
 export async function contactLabelNames(db: Queryable, accountId: number, contactId: number): Promise<string[]> {
   const rows = await db.query<{ name: string }>(sql`
-    SELECT l.name FROM contact_labels cl JOIN labels l ON l.account_id = cl.account_id AND l.id = cl.label_id
-    WHERE cl.account_id = ${accountId} AND cl.contact_id = ${contactId} ORDER BY l.name`);
+    SELECT name FROM contact_labels
+    WHERE account_id = ${accountId} AND contact_id = ${contactId} ORDER BY name`);
   return rows.map((row) => row.name);
 }
 

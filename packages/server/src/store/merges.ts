@@ -26,10 +26,10 @@ export async function moveLinkedRecords(
   const move = (table: string) =>
     db.execute(sql`
       UPDATE ${sql.raw(table)} SET contact_id = ${intoId} WHERE account_id = ${accountId} AND contact_id = ${fromId}`);
-  const union = async (table: string, column: string) => {
+  const union = async (table: string, columns: string) => {
     const moved = await db.execute(sql`
-      INSERT INTO ${sql.raw(table)} (account_id, contact_id, ${sql.raw(column)}, created_at)
-      SELECT account_id, ${intoId}, ${sql.raw(column)}, created_at FROM ${sql.raw(table)}
+      INSERT INTO ${sql.raw(table)} (account_id, contact_id, ${sql.raw(columns)}, created_at)
+      SELECT account_id, ${intoId}, ${sql.raw(columns)}, created_at FROM ${sql.raw(table)}
       WHERE account_id = ${accountId} AND contact_id = ${fromId}
       ON CONFLICT DO NOTHING`);
     await db.execute(sql`DELETE FROM ${sql.raw(table)} WHERE account_id = ${accountId} AND contact_id = ${fromId}`);
@@ -41,7 +41,7 @@ export async function moveLinkedRecords(
     comments: await move("comments"),
     files: await move("files"),
     activities: await move("activities"),
-    labels: await union("contact_labels", "label_id"),
+    labels: await union("contact_labels", "label_id, name"),
     followers: await union("contact_followers", "user_id"),
   };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/store/database.js";
 import { migrate, pendingMigrations } from "../src/store/migrate.js";
 import { sql } from "../src/store/sql.js";
+import { plainTextArray } from "../src/store/text-arrays.js";
 import { parseUtcTimestamp } from "../src/store/timestamps.js";
 import { backend, newAccount, openTestDatabase } from "./harness.js";
 
@@ -73,6 +74,44 @@ describe(`store on ${backend}`, () => {
     ]) {
       expect(parseUtcTimestamp(other)).toBeNull();
     }
+  });
+
+  it("reads text[] values element for element, in every shape PostgreSQL writes them", async () => {
+    // Label lists (the fast path), then elements PostgreSQL quotes or writes as NULL.
+    const arrays: (string | null)[][] = [
+      [],
+      ["vip"],
+      ["lead", "vip", "émile", "日本", "a-b_c.d"],
+      ["with space"],
+      ["a,b"],
+      ['say "hi"'],
+      ["back\\slash"],
+      ["{brace}"],
+      [""],
+      ["NULL"],
+      ["null"],
+      [null],
+      ["x", null],
+    ];
+    for (const array of arrays) {
+      const [row] = await db.query<{ read: unknown; text: string }>(
+        sql`SELECT ${array}::text[] AS read, ${array}::text[]::text AS text`,
+      );
+      expect(row?.read).toEqual(array);
+      const fast = plainTextArray(row?.text ?? "");
+      if (fast !== null) expect(fast).toEqual(array);
+    }
+    expect(plainTextArray("{lead,vip,émile}")).toEqual(["lead", "vip", "émile"]);
+    expect(plainTextArray("{}")).toEqual([]);
+    // Shapes the fast path leaves to the driver's parser.
+    for (const other of ['{"a b"}', "{x,NULL}", "{{a,b},{c,d}}", "[0:1]={a,b}", "{a\\,b}", "", "{"]) {
+      expect(plainTextArray(other)).toBeNull();
+    }
+    const [nested] = await db.query<{ read: unknown }>(sql`SELECT '{{a,b},{c,d}}'::text[] AS read`);
+    expect(nested?.read).toEqual([
+      ["a", "b"],
+      ["c", "d"],
+    ]);
   });
 
   it("runs prepared statements like any other: the same rows, errors and isolation from open transactions", async () => {

@@ -4,6 +4,7 @@ import type { Database, Queryable } from "./database.js";
 import { PgListener } from "./listener.js";
 import { oneAtATime } from "./one-at-a-time.js";
 import { MAX_PREPARED_TEXTS, type Sql } from "./sql.js";
+import { textArrayParser } from "./text-arrays.js";
 import { timestamptzParser } from "./timestamps.js";
 
 // int8 (ids, counts) as numbers, matching PGlite: ids stay far below 2^53.
@@ -12,6 +13,10 @@ pg.types.setTypeParser(
   pg.types.builtins.TIMESTAMPTZ,
   timestamptzParser(pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ)),
 );
+// text[] (label names); PGlite parses arrays itself, before any parser it is given. The driver's
+// list of type ids names no array type.
+const TEXT_ARRAY = 1009 as Parameters<typeof pg.types.getTypeParser>[0];
+pg.types.setTypeParser(TEXT_ARRAY, textArrayParser(pg.types.getTypeParser(TEXT_ARRAY)));
 
 function queryable(run: (config: pg.QueryConfig | string) => Promise<pg.QueryResult>): Queryable {
   return {

@@ -7,7 +7,7 @@ import type { BaseUrl } from "../../../http/urls.js";
 import { actorOf } from "../auth.js";
 import { expectedVersions, notModified, sendVersion } from "../etag.js";
 import { contactInputFrom, idValue, parseId, splitList } from "../params.js";
-import { renderActivity, renderContact, renderContactInbox, renderList } from "../render.js";
+import { plainJson, renderActivity, renderContact, renderContactInbox, renderList } from "../render.js";
 import {
   Activity,
   ContactCreate,
@@ -69,6 +69,7 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
   routes.get(
     "/contacts",
     {
+      ...plainJson,
       schema: {
         tags,
         summary: "List contacts",
@@ -86,6 +87,7 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
   routes.get(
     "/contacts/search",
     {
+      ...plainJson,
       schema: {
         tags,
         summary: "Search contacts",
@@ -104,6 +106,7 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
   routes.get(
     "/contacts/lookup",
     {
+      ...plainJson,
       schema: {
         tags,
         summary: "Find a contact by exact email, phone number or identifier",
@@ -121,6 +124,7 @@ export function contactRoutes(app: FastifyInstance, core: Core, base: BaseUrl): 
   routes.get(
     "/contacts/:id",
     {
+      ...plainJson,
       schema: {
         tags,
         summary: "Get a contact",

@@ -236,18 +236,19 @@ function matchGroups(term: string, digits: string | null): MatchGroup[] {
   const phone = digits === null ? null : `+${digits}`;
   const exact = [sql`lower(c.name) = ${term}`, sql`c.email = ${term}`, sql`lower(c.identifier) = ${term}`];
   if (phone !== null) exact.push(sql`c.phone_e164 = ${phone}`);
+  const termEnd = prefixEnd(term);
   const groups: MatchGroup[] = [
     { where: sql`(${sql.join(exact, " OR ")})` },
-    prefixGroup(sql`lower(c.name)`, term),
-    prefixGroup(sql`c.email`, term),
-    prefixGroup(sql`lower(c.identifier)`, term),
+    prefixGroup(sql`lower(c.name)`, term, termEnd),
+    prefixGroup(sql`c.email`, term, termEnd),
+    prefixGroup(sql`lower(c.identifier)`, term, termEnd),
   ];
-  if (phone !== null) groups.push(prefixGroup(sql`c.phone_e164`, phone));
+  if (phone !== null) groups.push(prefixGroup(sql`c.phone_e164`, phone, prefixEnd(phone)));
   return groups;
 }
 
-function prefixGroup(text: Sql, prefix: string): MatchGroup {
-  const end = prefixEnd(prefix);
+/** The values of `text` from `prefix` up to `end` (the range `prefixEnd` gives), in a btree's order. */
+function prefixGroup(text: Sql, prefix: string, end: string | null): MatchGroup {
   const below = end === null ? sql.empty : sql` AND ${text} < ${end}`;
   return { where: sql`${text} >= ${prefix}${below}`, byText: text };
 }

@@ -8,17 +8,25 @@ import { sql } from "./sql.js";
  */
 export class TermSample {
   /**
-   * The values joined by NUL, which no text value holds: a term is looked for in one native scan
-   * that stops once it has seen enough, instead of one scan per value (a fifth of the time).
+   * For each run of three UTF-16 code units, the values holding it (indexes, ascending). A term is
+   * then checked only against the values holding its least common run: for a rare term, a few or
+   * none, where a scan of every value cost a twentieth of the search's own CPU.
    */
-  private readonly text: string;
+  private readonly byTrigram = new Map<string, number[]>();
 
   constructor(
     readonly values: readonly string[],
     /** How far a walk may go before the planner is asked after all: `WALK_ROWS` but in tests. */
     readonly walkRows: number,
   ) {
-    this.text = values.join("\0");
+    values.forEach((value, index) => {
+      for (let at = 0; at + TRIGRAM <= value.length; at++) {
+        const key = value.slice(at, at + TRIGRAM);
+        const holders = this.byTrigram.get(key);
+        if (holders === undefined) this.byTrigram.set(key, [index]);
+        else if (holders[holders.length - 1] !== index) holders.push(index);
+      }
+    });
   }
 
   get size(): number {
@@ -27,25 +35,31 @@ export class TermSample {
 
   /** How many values hold any of the patterns, counted up to `enough`. */
   valuesHolding(patterns: readonly string[], enough: number): number {
-    // With no values the text is empty, as with one empty value.
-    if (this.values.length === 0) return 0;
-    // Each value is known by where it ends; a pattern cannot run across one, having no NUL.
-    const ends = new Set<number>();
+    const holding = new Set<number>();
     for (const pattern of patterns) {
-      if (pattern.includes("\0")) continue;
-      let from = 0;
-      while (ends.size < enough && from <= this.text.length) {
-        const at = this.text.indexOf(pattern, from);
-        if (at === -1) break;
-        const next = this.text.indexOf("\0", at + pattern.length);
-        const end = next === -1 ? this.text.length : next;
-        ends.add(end);
-        from = end + 1;
+      for (const index of this.candidates(pattern)) {
+        if (holding.size >= enough) return enough;
+        if ((this.values[index] as string).includes(pattern)) holding.add(index);
       }
     }
-    return Math.min(ends.size, enough);
+    return Math.min(holding.size, enough);
+  }
+
+  /** The values that may hold `pattern`: those holding its least common trigram, else all of them. */
+  private candidates(pattern: string): Iterable<number> {
+    if (pattern.length < TRIGRAM) return this.values.keys();
+    let fewest: number[] = NONE;
+    for (let at = 0; at + TRIGRAM <= pattern.length; at++) {
+      const holders = this.byTrigram.get(pattern.slice(at, at + TRIGRAM)) ?? NONE;
+      if (at === 0 || holders.length < fewest.length) fewest = holders;
+      if (fewest.length === 0) break;
+    }
+    return fewest;
   }
 }
+
+const TRIGRAM = 3;
+const NONE: number[] = [];
 
 /**
  * The values of contacts.search_text that the last ANALYZE kept: its most common values and

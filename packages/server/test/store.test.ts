@@ -158,6 +158,44 @@ describe(`store on ${backend}`, () => {
     await expect.poll(() => counted).toBe(2);
   });
 
+  it("answers prepared statements that raise a notice, send a NOTIFY, fail or return many rows as unprepared ones", async () => {
+    const { accountId } = await newAccount(db);
+    await db.exec(`CREATE FUNCTION test_noted(n int) RETURNS int LANGUAGE plpgsql AS $$
+      BEGIN RAISE NOTICE 'noted %', n; RETURN n; END $$`);
+    try {
+      expect(await db.query(sql`SELECT test_noted(${5}::int) AS n`.prepared())).toEqual([{ n: 5 }]);
+    } finally {
+      await db.exec("DROP FUNCTION test_noted(int)");
+    }
+    // A NOTIFY sent on the statement's own commit reaches a listener, once.
+    const heard: (string | null)[] = [];
+    const stop = await db.listen("test_prepared", (payload) => heard.push(payload));
+    expect(await db.query(sql`SELECT pg_notify('test_prepared', ${"hello"}) AS sent`.prepared())).toHaveLength(1);
+    await expect.poll(() => heard).toEqual(["hello"]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(heard).toEqual(["hello"]);
+    await stop();
+    // An error rejects with the database's code and constraint, and the next statement runs.
+    const insert = () =>
+      db.execute(
+        sql`INSERT INTO contacts (account_id, name, email) VALUES (${accountId}, 'Twin', 'twin@example.com')`.prepared(),
+      );
+    expect(await insert()).toBe(1);
+    await expect(insert()).rejects.toMatchObject({ code: "23505", constraint: "contacts_email_key" });
+    const count = sql`SELECT count(*) AS n FROM contacts WHERE account_id = ${accountId}`.prepared();
+    expect(await db.query(count)).toEqual([{ n: 1 }]);
+    // An answer longer than one of PGlite's buffers, with nulls and text beyond one byte a character.
+    const many = await db.query<{ n: number; text: string | null }>(
+      sql`
+      SELECT g AS n, CASE WHEN g % 7 = 0 THEN NULL ELSE repeat('é', g % 300) END AS text
+      FROM generate_series(1, ${5000}::int) g`.prepared(),
+    );
+    expect(many).toHaveLength(5000);
+    expect(many[4999]).toEqual({ n: 5000, text: "é".repeat(200) });
+    expect(many[6]).toEqual({ n: 7, text: null });
+    expect(many.every((row, i) => row.n === i + 1)).toBe(true);
+  });
+
   it("builds parameterised statements from nested fragments", () => {
     const inner = sql`b = ${2}`;
     const query = sql`SELECT * FROM t WHERE a = ${1} AND ${inner} AND c IN (${sql.join([sql`${3}`, sql`${4}`])})`;

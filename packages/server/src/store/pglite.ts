@@ -78,7 +78,13 @@ function wrap(client: PGlite): Database {
   const run: Run = (statement) => {
     const { text, params } = statement.toQuery();
     if (!statement.reusePlan || !prepared.has(text)) return plain(text, params);
-    return alone(() => client.runExclusive(() => prepared.run(text, params)));
+    return alone(async () => {
+      const answer = await client.runExclusive(() => prepared.run(text, params));
+      // A NOTIFY the statement's commit delivered, raised again where PGlite hands it to listeners.
+      for (const { channel, payload } of answer.notifications)
+        await client.query("SELECT pg_notify($1, $2)", [channel, payload]);
+      return answer;
+    });
   };
   return {
     kind: "pglite",

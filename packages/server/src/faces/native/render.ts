@@ -41,15 +41,6 @@ export function renderContact(contact: Contact, base: string) {
   };
 }
 
-/**
- * Route options for the contact reads: their bodies go out through JSON.stringify instead of the
- * serializer Fastify compiles from the response schema. `renderContact` and `renderList` build
- * the schema's exact shape, key for key in its order (a test holds the two outputs equal, byte for
- * byte), and for a page of 15 contacts the compiled serializer allocated 44 KB against 14 KB, at
- * the same speed: the difference was a fifth of all a search request allocated.
- */
-export const plainJson = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
-
 export function renderList<T>(data: T[], hasMore: boolean, nextCursor: string | null = null) {
   return { object_name: "list" as const, data, has_more: hasMore, next_cursor: nextCursor };
 }

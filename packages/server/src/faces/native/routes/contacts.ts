@@ -7,7 +7,7 @@ import type { BaseUrl } from "../../../http/urls.js";
 import { actorOf } from "../auth.js";
 import { expectedVersions, notModified, sendVersion } from "../etag.js";
 import { contactInputFrom, idValue, parseId, splitList } from "../params.js";
-import { plainJson, renderActivity, renderContact, renderContactInbox, renderList } from "../render.js";
+import { renderActivity, renderContact, renderContactInbox, renderList } from "../render.js";
 import {
   Activity,
   ContactCreate,
@@ -26,6 +26,15 @@ import {
 } from "../schemas.js";
 
 const tags = ["contacts"];
+
+/**
+ * Route options for the contact reads: their bodies go out through JSON.stringify instead of the
+ * serializer Fastify compiles from the response schema. `renderContact` and `renderList` build
+ * the schema's exact shape, key for key in its order (a test holds the two outputs equal, byte for
+ * byte), and for a page of 15 contacts the compiled serializer allocated 44 KB against 14 KB, at
+ * the same speed: the difference was a fifth of all a search request allocated.
+ */
+const plainJson = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
 const ContactRef = Type.Ref("Contact");
 
 /** List and search share their filters: labels (repeated or comma-separated) and include_contact_inboxes. */

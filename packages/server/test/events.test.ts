@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { claimUndispatchedEvents, type EventRow, listEvents } from "../src/store/events.js";
+import type { Database, Queryable } from "../src/store/database.js";
+import { claimUndispatchedEvents, type EventRow, hasUndispatchedEvents, listEvents } from "../src/store/events.js";
 import { migrate } from "../src/store/migrate.js";
 import { openPostgres } from "../src/store/postgres.js";
 import {
@@ -115,6 +116,37 @@ describe("the event outbox", () => {
     const mine = await listEvents(server.db, other.accountId, { limit: 100 });
     expect(mine).toHaveLength(4);
     expect(mine.every((e) => e.dispatched_at !== null)).toBe(true);
+  });
+
+  it("looks for due events without a transaction, and opens one only when some wait", async () => {
+    // A database of its own: on the shared one, other test files write events at any moment.
+    const fresh = await freshDatabase();
+    const db = await fresh.open();
+    await migrate(db);
+    let transactions = 0;
+    const counted: Database = Object.assign(Object.create(db) as Database, {
+      transaction: <T>(work: (tx: Queryable) => Promise<T>) => {
+        transactions++;
+        return db.transaction(work);
+      },
+    });
+    const own = await startServer({ db: counted });
+    try {
+      const account = await newAccount(db);
+      await httpClient(own.url, basicAuth(account))("POST", "/v1/contacts", { name: "Due" });
+      expect(await hasUndispatchedEvents(db)).toBe(true);
+      const before = transactions;
+      expect(await own.core.events.dispatchAll()).toBeGreaterThanOrEqual(1);
+      expect(transactions).toBeGreaterThan(before);
+      expect(await hasUndispatchedEvents(db)).toBe(false);
+      const idle = transactions;
+      expect(await own.core.events.dispatchAll()).toBe(0);
+      expect(transactions).toBe(idle);
+    } finally {
+      await own.close();
+      await db.close();
+      await fresh.drop();
+    }
   });
 
   it.runIf(backend === "postgres")("lets concurrent dispatchers claim disjoint events (SKIP LOCKED)", async () => {

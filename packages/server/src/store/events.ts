@@ -83,6 +83,17 @@ export async function lockDispatch(db: Queryable): Promise<void> {
 }
 
 /**
+ * Whether any event waits for dispatch: one index probe, without the transaction and lock a claim
+ * takes, for the polls that find nothing (most of them).
+ */
+export async function hasUndispatchedEvents(db: Queryable): Promise<boolean> {
+  const [row] = await db.query<{ due: boolean }>(
+    sql`SELECT EXISTS (SELECT 1 FROM events WHERE dispatched_at IS NULL) AS due`.prepared(),
+  );
+  return row?.due === true;
+}
+
+/**
  * The oldest undispatched events, marked dispatched by this transaction (so a rollback hands them
  * back) and locked until it ends; rows other dispatchers hold are skipped. In id order.
  */

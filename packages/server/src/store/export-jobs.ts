@@ -69,7 +69,8 @@ export async function claimExportJob(
   accountId?: number,
 ): Promise<ExportJobRow | undefined> {
   const ofAccount = accountId === undefined ? sql.empty : sql` AND account_id = ${accountId}`;
-  const [row] = await db.query<ExportJobRow>(sql`
+  const [row] = await db.query<ExportJobRow>(
+    sql`
     WITH next AS (
       SELECT account_id, id FROM export_jobs
       WHERE (status = 'queued' OR (status = 'running' AND (locked_until IS NULL OR locked_until <= now())))${ofAccount}
@@ -82,7 +83,8 @@ export async function claimExportJob(
     FROM next WHERE j.account_id = next.account_id AND j.id = next.id
     RETURNING ${sql.raw(
       "j.account_id, j.id, j.user_id, j.status, j.options, j.blob_key, j.byte_size, j.error, j.attempts, j.created_at, j.started_at, j.finished_at",
-    )}`);
+    )}`.prepared(),
+  );
   return row;
 }
 

@@ -79,7 +79,8 @@ export async function listImports(
  */
 export async function claimImport(db: Queryable, leaseMs: number, accountId?: number): Promise<ImportRow | undefined> {
   const ofAccount = accountId === undefined ? sql.empty : sql` AND account_id = ${accountId}`;
-  const [row] = await db.query<ImportRow>(sql`
+  const [row] = await db.query<ImportRow>(
+    sql`
     WITH next AS (
       SELECT account_id, id FROM imports
       WHERE (status = 'queued' OR (status = 'running' AND (locked_until IS NULL OR locked_until <= now())))${ofAccount}
@@ -91,7 +92,8 @@ export async function claimImport(db: Queryable, leaseMs: number, accountId?: nu
       locked_until = now() + make_interval(secs => ${leaseMs / 1000}::double precision),
       started_at = coalesce(i.started_at, now())
     FROM next WHERE i.account_id = next.account_id AND i.id = next.id
-    RETURNING i.*`);
+    RETURNING i.*`.prepared(),
+  );
   return row;
 }
 

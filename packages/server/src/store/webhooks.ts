@@ -159,7 +159,8 @@ export async function claimDeliveries(
   db: Queryable,
   options: { limit: number; perWebhook: number; probationLimit: number; leaseMs: number },
 ): Promise<ClaimedDelivery[]> {
-  return db.query<ClaimedDelivery>(sql`
+  return db.query<ClaimedDelivery>(
+    sql`
     WITH in_flight AS (
       SELECT account_id, webhook_id, count(*) AS n FROM webhook_deliveries
       WHERE status = 'pending' AND locked_until > now() GROUP BY account_id, webhook_id
@@ -199,7 +200,8 @@ export async function claimDeliveries(
     FROM claimed
     JOIN webhooks w ON w.account_id = claimed.account_id AND w.id = claimed.webhook_id
     JOIN events e ON e.account_id = claimed.account_id AND e.id = claimed.event_id
-    ORDER BY claimed.id`);
+    ORDER BY claimed.id`.prepared(),
+  );
 }
 
 export interface AttemptRecord {

@@ -1,5 +1,5 @@
 import type { Queryable } from "../../store/database.js";
-import { claimUndispatchedEvents, type EventRow, lockDispatch } from "../../store/events.js";
+import { claimUndispatchedEvents, type EventRow, hasUndispatchedEvents, lockDispatch } from "../../store/events.js";
 import { followersOfContacts } from "../../store/followers.js";
 import { insertNotifications, type NewNotification } from "../../store/notifications.js";
 import { activeWebhooksOf, insertDeliveries, type NewDelivery, type WebhookRow } from "../../store/webhooks.js";
@@ -34,8 +34,12 @@ export async function dispatchEvents(deps: CoreDeps, batchSize = DISPATCH_BATCH)
   });
 }
 
-/** Dispatches until no undispatched event is left. */
+/**
+ * Dispatches until no undispatched event is left. The background loop calls this every second,
+ * so when nothing is due it costs one prepared statement.
+ */
 export async function dispatchAllEvents(deps: CoreDeps): Promise<number> {
+  if (!(await hasUndispatchedEvents(deps.db))) return 0;
   let total = 0;
   for (let handled = await dispatchEvents(deps); handled > 0; handled = await dispatchEvents(deps)) total += handled;
   return total;

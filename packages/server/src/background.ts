@@ -15,15 +15,25 @@ export interface BackgroundWork {
 const POLL_MS = 1000;
 /** Leftovers are an hour old before they go (core/housekeeping), so sweeping hourly is enough. */
 const SWEEP_MS = 60 * 60 * 1000;
+/** As often as autovacuum looks (its default naptime), for the embedded database, which has none. */
+const MAINTENANCE_MS = 60 * 1000;
 
 /**
  * The process's background work: turning committed events into notifications and webhook
  * deliveries, sending the deliveries, and running CSV imports and exports. Each kind wakes at
  * once on a NOTIFY from any process and also polls, so a missed wake-up (or a retry coming due)
  * waits at most a second. Jobs are claimed with SKIP LOCKED and leases, so processes share them.
+ * On the embedded database, it also does autovacuum's work (`maintenance`).
  */
-export type BackgroundKind = "events" | "webhooks" | "imports" | "exports" | "sweep";
-export const ALL_BACKGROUND_WORK: readonly BackgroundKind[] = ["events", "webhooks", "imports", "exports", "sweep"];
+export type BackgroundKind = "events" | "webhooks" | "imports" | "exports" | "sweep" | "maintenance";
+export const ALL_BACKGROUND_WORK: readonly BackgroundKind[] = [
+  "events",
+  "webhooks",
+  "imports",
+  "exports",
+  "sweep",
+  "maintenance",
+];
 
 export async function startBackgroundWork(
   core: Core,
@@ -63,16 +73,10 @@ export async function startBackgroundWork(
   };
   const timer = setInterval(tick, POLL_MS);
   tick();
-  // At start-up (what a crash left) and then hourly.
-  const sweep = kinds.has("sweep")
-    ? singleFlight(
-        () => sweepAndLog(core, log),
-        () => {},
-      )
-    : null;
-  sweep?.run();
-  const sweepTimer = sweep ? setInterval(sweep.run, SWEEP_MS) : null;
-  sweepTimer?.unref();
+  const timed: Periodic[] = [];
+  // Sweeping at start-up (what a crash left) and then hourly.
+  if (kinds.has("sweep")) timed.push(periodic(() => sweepAndLog(core, log), SWEEP_MS, { atStart: true }));
+  if (kinds.has("maintenance")) timed.push(periodic(() => maintainAndLog(core, log), MAINTENANCE_MS));
   return {
     async settled() {
       // Run every kind once more: work committed before this call may not have woken it yet.
@@ -82,8 +86,7 @@ export async function startBackgroundWork(
     },
     async stop() {
       clearInterval(timer);
-      if (sweepTimer) clearInterval(sweepTimer);
-      await sweep?.idle();
+      for (const work of timed) await work.stop();
       stopping.abort();
       for (const stop of unwatch) await stop();
       // A running import finishes its current batch and is handed on, to resume from its checkpoint.
@@ -100,6 +103,35 @@ async function sweepAndLog(core: Core, log: Log): Promise<void> {
   } catch (err) {
     log.error({ err }, "sweeping leftovers failed");
   }
+}
+
+async function maintainAndLog(core: Core, log: Log): Promise<void> {
+  try {
+    const done = await core.maintainDatabase();
+    if (done && done.vacuumed.length + done.analyzed.length + done.pendingPages > 0)
+      log.info(done, "maintained the database");
+  } catch (err) {
+    log.error({ err }, "maintaining the database failed");
+  }
+}
+
+interface Periodic {
+  /** Stops the timer and waits for a run in progress. */
+  stop(): Promise<void>;
+}
+
+/** Runs `work` every `ms` (and at once if `atStart`), never two at once; it must not throw. */
+function periodic(work: () => Promise<void>, ms: number, options: { atStart?: boolean } = {}): Periodic {
+  const flight = singleFlight(work, () => {});
+  if (options.atStart) flight.run();
+  const timer = setInterval(flight.run, ms);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await flight.idle();
+    },
+  };
 }
 
 /** Runs `work` now, or once more right after the current run if one is going: never two at once. */

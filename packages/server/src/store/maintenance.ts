@@ -28,7 +28,7 @@ interface DueTable {
  */
 export async function maintainWithoutAutovacuum(db: Database): Promise<MaintenanceReport | null> {
   if (db.kind !== "pglite") return null;
-  // PGlite publishes its counters only when asked; the next statement sees them.
+  // Without this, PGlite's counters showed none of the writes just made; the next statement sees them.
   await db.query(sql`SELECT pg_stat_force_next_flush()`);
   const due = await dueTables(db);
   for (const table of due) await db.exec(`${table.needs_vacuum ? "VACUUM (ANALYZE)" : "ANALYZE"} ${table.name}`);

@@ -58,17 +58,18 @@ export function substringPlan(
  *
  * Every group is cut at the page's end, and each is cheap on its own: a prefix group is a range of
  * a btree read in order, so it reads one page of rows however many match; the substring group
- * either walks the activity index until a page of hits (common terms) or takes the few rows the
- * trigram index gives (rare ones). A contact found by several groups counts in the first; taking
- * each group's first `skip + limit` rows is enough for that (a contact the page needs is among the
- * first `skip + limit` of its own group).
+ * walks the activity index until a page of hits (common terms). A contact found by several groups
+ * counts in the first; taking each group's first `skip + limit` rows is enough for that (a contact
+ * the page needs is among the first `skip + limit` of its own group). A rare term needs none of
+ * this: the trigram index gives its few matches, every group's included, which are ranked whole.
  *
  * Which of the two suits the term is read from a sample of the column's values rather than left to
  * the planner, since planning a statement whose plan depends on the term cost as much as running
- * it. So the statement is prepared (planned once per connection on PostgreSQL), and holds the exact
- * and prefix groups with the walk or the trigram lookup after them, which runs only if the groups
- * leave the page short: one round trip either way. The walk is bounded: a term common in the
- * sample but not in this account is then left to a statement planned for it.
+ * it. So the statement is prepared (planned once per connection on PostgreSQL): for a common term
+ * it holds the exact and prefix groups with the walk after them, which runs only if the groups
+ * leave the page short; for a rare one, the trigram lookup. One round trip either way. The walk is
+ * bounded: a term common in the sample but not in this account is then left to a statement
+ * planned for it.
  */
 export async function searchContacts(
   db: Queryable,
@@ -79,9 +80,11 @@ export async function searchContacts(
   if (query.sort) return (await db.query<ContactRow>(sortedSearch(accountId, query))).map(toContact);
   const pageEnd = query.skip + query.limit;
   const plan = query.term.length >= 3 ? substringPlan(sample, query.term, query.digits, pageEnd) : null;
-  const ranked = await db.query<ContactRow>(rankedGroups(accountId, query, plan));
+  const ranked = await db.query<ContactRow>(
+    plan?.kind === "trigram" ? rankedTrigramMatches(accountId, query) : rankedGroups(accountId, query, plan),
+  );
   const found = ranked.slice(0, pageEnd);
-  // Fewer than `pageEnd` rows: every group above was read to its end, the trigram lookup too, the
+  // Fewer than `pageEnd` rows: every group was read to its end (or every trigram match ranked), the
   // walk to its bound.
   if (found.length >= pageEnd || plan === null || plan.kind === "trigram")
     return found.slice(query.skip).map(toContact);
@@ -110,26 +113,58 @@ function substringRest(accountId: number, query: SearchQuery, found: ContactRow[
 }
 
 /**
- * Substring matches not in `early` for a rare term, newest first: `bound` of them at most. Like the
- * walk, it runs only if `early` left the page short. The matches come from the trigram index alone,
- * in every account, and are narrowed to this one afterwards: with the account in the same scan, a
- * plan made for any term adds the account's whole btree range to the bitmap.
+ * `m`, a rare term's substring matches from the trigram index alone, in every account; the
+ * statement narrows them to the account afterwards: with the account in the same scan, a plan made
+ * for any term adds the account's whole btree range to the bitmap.
  *
- * Its pattern and account are out of the planner's sight (`hidden`), so that a plan made for one
+ * The pattern and account are out of the planner's sight (`hidden`), so that a plan made for one
  * search cannot look cheaper than the plan made for any: PostgreSQL then keeps the latter after a
  * few runs instead of planning each search (a rare pattern's own estimate is always cheaper).
  */
-function trigramMatches(accountId: number, query: SearchQuery, bound: Sql): Sql {
+function trigramMatchIds(query: SearchQuery): Sql {
   const patterns = [query.term, otherDigits(query.term, query.digits)].flatMap((text) =>
     text === null ? [] : [sql`c.search_text LIKE ${hidden(`%${escapeLike(text)}%`, "text")}`],
   );
-  const where = [...pageShort(query, sql`m.id`), sql`m.account_id = ${hidden(accountId, "bigint")}`];
+  return sql`m AS MATERIALIZED (SELECT c.account_id, c.id FROM contacts c WHERE ${sql.join(patterns, " OR ")})`;
+}
+
+/**
+ * A rare term's page from its trigram matches alone. Every exact and prefix match is also a
+ * substring match (search_text holds each field, a phone number's digits too), so the few contacts
+ * the trigram index gives are ranked here by the groups' own conditions and orders: one index
+ * lookup instead of the groups' four or five btree ranges and the lookup after them.
+ */
+function rankedTrigramMatches(accountId: number, query: SearchQuery): Sql {
+  const limit = pageBound(query.skip + query.limit);
+  const groups = matchGroups(query.term, query.digits);
+  const substring = groups.length;
+  const rank = sql`CASE ${sql.join(
+    groups.map((group, i) => sql`WHEN ${group.where} THEN ${sql.raw(String(i))}`),
+    " ",
+  )} ELSE ${sql.raw(String(substring))} END`;
+  const sortText = sql.join(
+    groups.flatMap((group, i) => (group.byText ? [sql`WHEN ${sql.raw(String(i))} THEN ${group.byText}`] : [])),
+    " ",
+  );
+  // Ranked by recency (the exact group and the other substrings): newest first, then highest id.
+  const byActivity = sql`r.rank IN (0, ${sql.raw(String(substring))})`;
+  const where = [sql`m.account_id = ${hidden(accountId, "bigint")}`];
   if (query.labels.length > 0) where.push(hasAnyLabel(query.labels));
-  return sql`WITH m AS MATERIALIZED (SELECT c.account_id, c.id FROM contacts c WHERE ${sql.join(patterns, " OR ")})
-    SELECT c.id, c.last_activity_at FROM m JOIN contacts c ON c.account_id = m.account_id AND c.id = m.id
-    WHERE ${sql.join(where, " AND ")}
-    ORDER BY ${byRecency("c")}
-    LIMIT ${bound}`;
+  const statement = sql`
+    WITH ${trigramMatchIds(query)},
+    page AS (
+      SELECT c.id, r.rank, (CASE r.rank ${sortText} END) COLLATE "C" AS sort_text,
+        CASE WHEN ${byActivity} THEN c.last_activity_at END AS activity,
+        CASE WHEN ${byActivity} THEN -c.id ELSE c.id END AS tiebreak
+      FROM m JOIN contacts c ON c.account_id = m.account_id AND c.id = m.id
+      CROSS JOIN LATERAL (SELECT ${rank} AS rank) r
+      WHERE ${sql.join(where, " AND ")}
+      ORDER BY rank, sort_text, activity DESC NULLS LAST, tiebreak
+      LIMIT ${sql.raw(String(limit))})
+    SELECT ${CONTACT_COLUMNS}
+    FROM page JOIN contacts c ON c.account_id = ${accountId} AND c.id = page.id
+    ORDER BY page.rank, page.sort_text, page.activity DESC NULLS LAST, page.tiebreak`;
+  return limit <= PREPARED_BOUND ? statement.prepared() : statement;
 }
 
 /** A parameter the planner cannot see into: its value is known only once the statement runs. */
@@ -143,10 +178,9 @@ function restWindow(query: SearchQuery, found: number): { limit: number; offset:
 }
 
 /**
- * The exact and prefix groups' first contacts in rank order; then, when they leave the page short,
- * the newest other substring matches as `plan` finds them (among the account's most recently
- * active contacts for a walk, all of them for the trigram lookup). Up to `pageBound` rows, of which
- * the caller keeps the page's.
+ * The exact and prefix groups' first contacts in rank order; then, when they leave the page short
+ * and `plan` is a walk, the newest other substring matches among the account's most recently
+ * active contacts. Up to `pageBound` rows, of which the caller keeps the page's.
  *
  * The statement's bounds are written into its text, not sent as parameters: a plan made for any
  * value assumes a LIMIT keeps a tenth of the rows, which priced the generic plan above the plans
@@ -185,11 +219,9 @@ function pageShort(query: SearchQuery, id: Sql): Sql[] {
   return [sql`(SELECT count(*) FROM early) < ${query.skip + query.limit}`, sql`${id} NOT IN (SELECT id FROM early)`];
 }
 
-/** The substring matches that follow the groups, as `plan` finds them; none for a planned statement. */
+/** The substring matches that follow the groups: a walk's, or none for a planned statement. */
 function otherMatches(accountId: number, query: SearchQuery, plan: SubstringPlan | null, bound: Sql): Sql | null {
-  if (plan?.kind === "walk") return walkedMatches(accountId, query, plan.rows, bound);
-  if (plan?.kind === "trigram") return trigramMatches(accountId, query, bound);
-  return null;
+  return plan?.kind === "walk" ? walkedMatches(accountId, query, plan.rows, bound) : null;
 }
 
 /** The deepest page end whose statement is prepared: 7 bounds, from 16 to 1,024. */

@@ -194,7 +194,7 @@ function rankedGroups(accountId: number, query: SearchQuery, plan: SubstringPlan
   const groups = matchGroups(query.term, query.digits).map((group, rank) =>
     groupQuery(rank, groupConditions(accountId, query, group.where), group.byText, bound),
   );
-  const others = otherMatches(accountId, query, plan, bound);
+  const others = plan?.kind === "walk" ? walkedMatches(accountId, query, plan.rows, bound) : null;
   const substrings = others === null ? sql.empty : sql`UNION ALL SELECT id, 1, 0, last_activity_at FROM (${others}) w`;
   const statement = sql`
     WITH hit AS (${sql.join(groups, " UNION ALL ")}),
@@ -217,11 +217,6 @@ function rankedGroups(accountId: number, query: SearchQuery, plan: SubstringPlan
  */
 function pageShort(query: SearchQuery, id: Sql): Sql[] {
   return [sql`(SELECT count(*) FROM early) < ${query.skip + query.limit}`, sql`${id} NOT IN (SELECT id FROM early)`];
-}
-
-/** The substring matches that follow the groups: a walk's, or none for a planned statement. */
-function otherMatches(accountId: number, query: SearchQuery, plan: SubstringPlan | null, bound: Sql): Sql | null {
-  return plan?.kind === "walk" ? walkedMatches(accountId, query, plan.rows, bound) : null;
 }
 
 /** The deepest page end whose statement is prepared: 7 bounds, from 16 to 1,024. */

@@ -113,26 +113,19 @@ function substringRest(accountId: number, query: SearchQuery, found: ContactRow[
 }
 
 /**
- * `m`, a rare term's substring matches from the trigram index alone, in every account; the
- * statement narrows them to the account afterwards: with the account in the same scan, a plan made
- * for any term adds the account's whole btree range to the bitmap.
- *
- * The pattern and account are out of the planner's sight (`hidden`), so that a plan made for one
- * search cannot look cheaper than the plan made for any: PostgreSQL then keeps the latter after a
- * few runs instead of planning each search (a rare pattern's own estimate is always cheaper).
- */
-function trigramMatchIds(query: SearchQuery): Sql {
-  const patterns = [query.term, otherDigits(query.term, query.digits)].flatMap((text) =>
-    text === null ? [] : [sql`c.search_text LIKE ${hidden(`%${escapeLike(text)}%`, "text")}`],
-  );
-  return sql`m AS MATERIALIZED (SELECT c.account_id, c.id FROM contacts c WHERE ${sql.join(patterns, " OR ")})`;
-}
-
-/**
  * A rare term's page from its trigram matches alone. Every exact and prefix match is also a
  * substring match (search_text holds each field, a phone number's digits too), so the few contacts
  * the trigram index gives are ranked here by the groups' own conditions and orders: one index
  * lookup instead of the groups' four or five btree ranges and the lookup after them.
+ *
+ * The pattern and account are out of the planner's sight (`hidden`), so that a plan made for one
+ * search cannot look cheaper than the plan made for any: PostgreSQL then keeps the latter after a
+ * few runs instead of planning each search (a rare pattern's own estimate is always cheaper). The
+ * account is compared as `account_id + 0`, which no index serves: in a form the primary key can
+ * serve, a plan made for any term adds the account's whole btree range to the bitmap.
+ *
+ * Each match's rank is computed once, in a subquery kept apart by `OFFSET 0`: merged into the
+ * query above, its expression was copied into each of the four sort keys built from it.
  */
 function rankedTrigramMatches(accountId: number, query: SearchQuery): Sql {
   const limit = pageBound(query.skip + query.limit);
@@ -147,18 +140,20 @@ function rankedTrigramMatches(accountId: number, query: SearchQuery): Sql {
     " ",
   );
   // Ranked by recency (the exact group and the other substrings): newest first, then highest id.
-  const byActivity = sql`r.rank IN (0, ${sql.raw(String(substring))})`;
-  const where = [sql`m.account_id = ${hidden(accountId, "bigint")}`];
+  const byActivity = sql`c.rank IN (0, ${sql.raw(String(substring))})`;
+  const patterns = [query.term, otherDigits(query.term, query.digits)].flatMap((text) =>
+    text === null ? [] : [sql`c.search_text LIKE ${hidden(`%${escapeLike(text)}%`, "text")}`],
+  );
+  const where = [sql`(${sql.join(patterns, " OR ")})`, sql`c.account_id + 0 = ${hidden(accountId, "bigint")}`];
   if (query.labels.length > 0) where.push(hasAnyLabel(query.labels));
   const statement = sql`
-    WITH ${trigramMatchIds(query)},
-    page AS (
-      SELECT c.id, r.rank, (CASE r.rank ${sortText} END) COLLATE "C" AS sort_text,
+    WITH page AS (
+      SELECT c.id, c.rank, (CASE c.rank ${sortText} END) COLLATE "C" AS sort_text,
         CASE WHEN ${byActivity} THEN c.last_activity_at END AS activity,
         CASE WHEN ${byActivity} THEN -c.id ELSE c.id END AS tiebreak
-      FROM m JOIN contacts c ON c.account_id = m.account_id AND c.id = m.id
-      CROSS JOIN LATERAL (SELECT ${rank} AS rank) r
-      WHERE ${sql.join(where, " AND ")}
+      FROM (
+        SELECT c.id, c.name, c.email, c.identifier, c.phone_e164, c.last_activity_at, ${rank} AS rank
+        FROM contacts c WHERE ${sql.join(where, " AND ")} OFFSET 0) c
       ORDER BY rank, sort_text, activity DESC NULLS LAST, tiebreak
       LIMIT ${sql.raw(String(limit))})
     SELECT ${CONTACT_COLUMNS}

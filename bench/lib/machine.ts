@@ -126,3 +126,22 @@ export function pinTo(cpu: number, pids: readonly number[]): () => void {
   affinity(String(cpu));
   return () => affinity(`0-${os.availableParallelism() - 1}`);
 }
+
+/**
+ * Stops the processes (SIGSTOP) until the returned function resumes them (SIGCONT): a server idle
+ * beside the one measured still wakes on its timers (the product's event-loop monitor 100 times a
+ * second, its background polls every second), on the CPU the two share.
+ */
+export function pause(pids: readonly number[]): () => void {
+  const signal = (name: NodeJS.Signals) => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // A process gone meanwhile has nothing to stop or resume.
+      }
+    }
+  };
+  signal("SIGSTOP");
+  return () => signal("SIGCONT");
+}

@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { join } from "node:path";
 import type { LoadResult, LoadSpec, RequestKind } from "../load.js";
 import { Histogram, type HistogramSummary } from "./histogram.js";
-import { busyPct, loadAverage, machineCpu, pinTo, processCpu } from "./machine.js";
+import { busyPct, loadAverage, machineCpu, pause, pinTo, processCpu } from "./machine.js";
 import { log, ROOT, round } from "./util.js";
 
 /** How long and how hard each measured window runs. */
@@ -166,13 +166,13 @@ export async function compare(label: string, arms: Arm[], settings: WindowSettin
   const pids = [...new Set(arms.flatMap((arm) => (arm.pid === undefined ? [] : [arm.pid])))];
   const release = settings.cpu != null && pids.length > 1 ? pinTo(settings.cpu, pids) : null;
   try {
-    return await inTurns(label, arms, settings);
+    return await inTurns(label, arms, pids, settings);
   } finally {
     release?.();
   }
 }
 
-async function inTurns(label: string, arms: Arm[], settings: WindowSettings): Promise<ArmResult[]> {
+async function inTurns(label: string, arms: Arm[], pids: number[], settings: WindowSettings): Promise<ArmResult[]> {
   const collected = arms.map(() => [] as WindowResult[]);
   for (let turn = 0; turn < settings.rounds; turn++) {
     const order = arms.map((_, i) => i);
@@ -180,6 +180,8 @@ async function inTurns(label: string, arms: Arm[], settings: WindowSettings): Pr
     for (const i of order) {
       const arm = arms[i] as Arm;
       const sampler = settings.waits ? new WaitSampler(settings.waits) : null;
+      // The other arms' servers are stopped through this arm's window: idle, they still wake.
+      const resume = pause(pids.filter((pid) => pid !== arm.pid));
       const result = await loadWindow(
         {
           origin: arm.origin,
@@ -191,7 +193,7 @@ async function inTurns(label: string, arms: Arm[], settings: WindowSettings): Pr
           seed: turn + 1,
         },
         arm.pid,
-      );
+      ).finally(resume);
       const waits = await sampler?.stop();
       collected[i]?.push({ ...result, loadAverage: loadAverage(), ...(waits ? { waits } : {}) });
       log(

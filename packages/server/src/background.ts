@@ -15,7 +15,7 @@ export interface BackgroundWork {
 const POLL_MS = 1000;
 /** Leftovers are an hour old before they go (core/housekeeping), so sweeping hourly is enough. */
 const SWEEP_MS = 60 * 60 * 1000;
-/** As often as autovacuum looks (its default naptime), for the embedded database, which has none. */
+/** As often as autovacuum looks (its default naptime). */
 const MAINTENANCE_MS = 60 * 1000;
 
 /**
@@ -23,7 +23,7 @@ const MAINTENANCE_MS = 60 * 1000;
  * deliveries, sending the deliveries, and running CSV imports and exports. Each kind wakes at
  * once on a NOTIFY from any process and also polls, so a missed wake-up (or a retry coming due)
  * waits at most a second. Jobs are claimed with SKIP LOCKED and leases, so processes share them.
- * On the embedded database, it also does autovacuum's work (`maintenance`).
+ * It also merges GIN pending lists, and on the embedded database does autovacuum's work (`maintenance`).
  */
 export type BackgroundKind = "events" | "webhooks" | "imports" | "exports" | "sweep" | "maintenance";
 export const ALL_BACKGROUND_WORK: readonly BackgroundKind[] = [
@@ -108,8 +108,7 @@ async function sweepAndLog(core: Core, log: Log): Promise<void> {
 async function maintainAndLog(core: Core, log: Log): Promise<void> {
   try {
     const done = await core.maintainDatabase();
-    if (done && done.vacuumed.length + done.analyzed.length + done.pendingPages > 0)
-      log.info(done, "maintained the database");
+    if (done.vacuumed.length + done.analyzed.length + done.pendingPages > 0) log.info(done, "maintained the database");
   } catch (err) {
     log.error({ err }, "maintaining the database failed");
   }

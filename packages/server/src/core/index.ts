@@ -1,7 +1,7 @@
 import { EVENTS_CHANNEL } from "../store/events.js";
 import { EXPORTS_CHANNEL } from "../store/export-jobs.js";
 import { IMPORTS_CHANNEL } from "../store/imports.js";
-import { maintainWithoutAutovacuum } from "../store/maintenance.js";
+import { maintainDatabase } from "../store/maintenance.js";
 import { queueDepths } from "../store/operations.js";
 import { DELIVERIES_CHANNEL } from "../store/webhooks.js";
 import { administratorOf } from "./accounts/administrator.js";
@@ -282,8 +282,8 @@ export function createCore(deps: CoreDeps) {
     },
     /** Removes staged uploads and bytes left by crashes, and expired Idempotency-Keys. */
     sweepLeftovers: (now?: Date) => sweepLeftovers(deps, now),
-    /** Vacuums and analyzes as autovacuum would, where the database has none (PGlite); null elsewhere. */
-    maintainDatabase: () => maintainWithoutAutovacuum(deps.db),
+    /** Merges GIN pending lists, and on PGlite (no autovacuum) vacuums and analyzes as autovacuum would. */
+    maintainDatabase: () => maintainDatabase(deps.db),
     idempotency: {
       claim: (actor: Actor, key: string, fingerprint: string) => claimIdempotency(deps, actor, key, fingerprint),
       finish: (actor: Actor, key: string, statusCode: number, body: string | null) =>

@@ -158,6 +158,13 @@ describe(`store on ${backend}`, () => {
     await expect.poll(() => counted).toBe(2);
   });
 
+  it("answers prepared and plain statements issued at once, each with its own rows", async () => {
+    const plain = (i: number) => sql`SELECT ${i}::int AS n, repeat('p', ${i}) AS text`;
+    const prepared = (i: number) => sql`SELECT ${i}::int AS n, repeat('q', ${i}) AS text`.prepared();
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => db.query(i % 2 ? prepared(i) : plain(i))));
+    expect(answers).toEqual(answers.map((_, i) => [{ n: i, text: (i % 2 ? "q" : "p").repeat(i) }]));
+  });
+
   it("answers prepared statements that raise a notice, send a NOTIFY, fail or return many rows as unprepared ones", async () => {
     const { accountId } = await newAccount(db);
     await db.exec(`CREATE FUNCTION test_noted(n int) RETURNS int LANGUAGE plpgsql AS $$

@@ -1,4 +1,5 @@
 import { type PGlite, protocol } from "@electric-sql/pglite";
+import { bindExecuteSync } from "./pglite-bind.js";
 import { MAX_PREPARED_TEXTS } from "./sql.js";
 
 type Message = { name: string; [field: string]: unknown };
@@ -38,8 +39,8 @@ const ACKNOWLEDGEMENTS = new Set([0x32, 0x6e, 0x5a]);
  * server connection. PGlite's `query` parses, plans and describes every statement anew, and
  * planning was 40-45 % of a search's time there.
  *
- * The caller must hold the database alone (no transaction open): the statement runs on PGlite's
- * single session, between other callers' statements.
+ * The caller must hold the client alone, with no transaction open and no other call on it under
+ * way: the statement runs on PGlite's single session, outside PGlite's own locks.
  */
 export class PreparedStatements {
   private readonly statements = new Map<string, Statement>();
@@ -58,10 +59,7 @@ export class PreparedStatements {
   async run<Row>(text: string, params: unknown[]): Promise<Answer<Row>> {
     const statement = this.statements.get(text) ?? (await this.prepare(text));
     const values = params.map((param, i) => this.serialize(param, statement.paramTypes[i] as number));
-    const answer = await this.exchangeRaw(
-      protocol.serialize.bind({ statement: statement.name, values }),
-      protocol.serialize.execute({}),
-    );
+    const answer = await this.exchangeRaw(bindExecuteSync(statement.name, values));
     return this.readPlain<Row>(statement.fields, answer) ?? this.readAny<Row>(statement.fields, answer);
   }
 
@@ -87,12 +85,12 @@ export class PreparedStatements {
     return result.messages as unknown as Message[];
   }
 
-  /** Sends the messages and a Sync in one buffer; the answer's bytes, unread. */
-  private async exchangeRaw(...parts: Uint8Array[]): Promise<Uint8Array> {
+  /** Sends `messages`, which end with a Sync; the answer's bytes, unread. */
+  private async exchangeRaw(messages: Uint8Array): Promise<Uint8Array> {
     const chunks: Uint8Array[] = [];
     // Each chunk is a view of PGlite's memory, valid only during the call.
     const onRawData = (chunk: Uint8Array) => chunks.push(chunk.slice());
-    await this.client.execProtocolRawStream(withSync(parts), { syncToFs: false, onRawData });
+    await this.client.execProtocolRawStream(messages, { syncToFs: false, onRawData });
     return chunks.length === 1 ? (chunks[0] as Uint8Array) : concat(chunks);
   }
 

@@ -1,4 +1,3 @@
-const UTF8 = new TextEncoder();
 const BIND = 0x42;
 const EXECUTE = 0x45;
 const SYNC = 0x53;
@@ -11,42 +10,37 @@ const SYNC_LENGTH = 4;
  * its results asked as text: the messages a prepared statement runs by, in one buffer.
  *
  * Written here rather than by pg-protocol's serializer, which builds each message in a buffer of
- * its own before they are copied together. In a loop of prepared reads on PGlite that took 36 µs a
- * statement against 25 µs here, and about 350 bytes a statement lived long enough to be moved to
- * the old generation, where each full collection pauses the server.
+ * its own before they are copied together. In a loop of prepared reads on PGlite that took 44–50 µs
+ * a statement against 23–31 µs here, and about 350 bytes a statement lived long enough to be moved
+ * to the old generation, where each full collection pauses the server.
  */
-export function bindExecuteSync(name: string, values: readonly (string | null)[]): Uint8Array {
-  const encoded = values.map((value) => (value === null ? null : UTF8.encode(value)));
-  const nameBytes = UTF8.encode(name);
-  let bindLength = 4 + 1 + nameBytes.length + 1 + 2 + 2 + 2;
-  for (const value of encoded) bindLength += 2 + 4 + (value?.length ?? 0);
-  const message = new Uint8Array(1 + bindLength + 1 + EXECUTE_LENGTH + 1 + SYNC_LENGTH);
-  const view = new DataView(message.buffer);
-  let at = 0;
-  message[at++] = BIND;
-  view.setInt32(at, bindLength);
-  at += 4;
-  at += 1; // unnamed portal: its name's terminating zero
-  message.set(nameBytes, at);
-  at += nameBytes.length + 1;
+export function bindExecuteSync(name: string, values: readonly (string | null)[]): Buffer {
+  let bindLength = 4 + 1 + Buffer.byteLength(name) + 1 + 2 + 2 * values.length + 2 + 2;
+  for (const value of values) bindLength += 4 + (value === null ? 0 : Buffer.byteLength(value));
+  const message = Buffer.allocUnsafe(1 + bindLength + 1 + EXECUTE_LENGTH + 1 + SYNC_LENGTH);
+  let at = message.writeUInt8(BIND, 0);
+  at = message.writeInt32BE(bindLength, at);
+  at = message.writeUInt8(0, at); // the unnamed portal
+  at += message.write(name, at);
+  at = message.writeUInt8(0, at);
   // A format code per parameter, each 0 (text), as pg-protocol writes them.
-  view.setInt16(at, encoded.length);
-  at += 2 + 2 * encoded.length;
-  view.setInt16(at, encoded.length);
-  at += 2;
-  for (const value of encoded) {
-    view.setInt32(at, value === null ? -1 : value.length);
-    at += 4;
-    if (value) {
-      message.set(value, at);
-      at += value.length;
+  at = message.writeInt16BE(values.length, at);
+  for (let i = 0; i < values.length; i++) at = message.writeInt16BE(0, at);
+  at = message.writeInt16BE(values.length, at);
+  for (const value of values) {
+    if (value === null) {
+      at = message.writeInt32BE(-1, at);
+      continue;
     }
+    const length = message.write(value, at + 4);
+    at = message.writeInt32BE(length, at) + length;
   }
-  at += 2; // no result format codes: all text
-  message[at++] = EXECUTE;
-  view.setInt32(at, EXECUTE_LENGTH);
-  at += EXECUTE_LENGTH; // unnamed portal, then 0 for every row
-  message[at++] = SYNC;
-  view.setInt32(at, SYNC_LENGTH);
+  at = message.writeInt16BE(0, at); // no result format codes: all text
+  at = message.writeUInt8(EXECUTE, at);
+  at = message.writeInt32BE(EXECUTE_LENGTH, at);
+  at = message.writeUInt8(0, at); // the unnamed portal
+  at = message.writeInt32BE(0, at); // every row
+  at = message.writeUInt8(SYNC, at);
+  message.writeInt32BE(SYNC_LENGTH, at);
   return message;
 }

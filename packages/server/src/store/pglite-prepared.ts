@@ -25,7 +25,6 @@ export interface Answer<Row> {
 }
 
 const SYNC = protocol.serialize.sync();
-const TEXT = new TextDecoder();
 /** A message's type byte and length. */
 const HEADER = 5;
 const DATA_ROW = 0x44;
@@ -86,12 +85,12 @@ export class PreparedStatements {
   }
 
   /** Sends `messages`, which end with a Sync; the answer's bytes, unread. */
-  private async exchangeRaw(messages: Uint8Array): Promise<Uint8Array> {
-    const chunks: Uint8Array[] = [];
+  private async exchangeRaw(messages: Uint8Array): Promise<Buffer> {
+    const chunks: Buffer[] = [];
     // Each chunk is a view of PGlite's memory, valid only during the call.
-    const onRawData = (chunk: Uint8Array) => chunks.push(chunk.slice());
+    const onRawData = (chunk: Uint8Array) => chunks.push(Buffer.from(chunk));
     await this.client.execProtocolRawStream(messages, { syncToFs: false, onRawData });
-    return chunks.length === 1 ? (chunks[0] as Uint8Array) : concat(chunks);
+    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   }
 
   /**
@@ -100,32 +99,35 @@ export class PreparedStatements {
    * of its own before decoding it: some 250 for a page of contacts, a third of what a search
    * allocated there and a fifth of its CPU.
    */
-  private readPlain<Row>(fields: Field[], answer: Uint8Array): Answer<Row> | null {
-    const view = new DataView(answer.buffer, answer.byteOffset, answer.byteLength);
+  private readPlain<Row>(fields: Field[], answer: Buffer): Answer<Row> | null {
     const rows: Row[] = [];
     let affected = 0;
     for (let at = 0; at + HEADER <= answer.length; ) {
       const type = answer[at];
-      const end = at + 1 + view.getInt32(at + 1);
-      if (type === DATA_ROW) rows.push(this.dataRow<Row>(fields, answer, view, at + HEADER));
-      else if (type === COMMAND_COMPLETE) affected = affectedBy(TEXT.decode(answer.subarray(at + HEADER, end - 1)));
+      const end = at + 1 + answer.readInt32BE(at + 1);
+      if (type === DATA_ROW) rows.push(this.dataRow<Row>(fields, answer, at + HEADER));
+      else if (type === COMMAND_COMPLETE) affected = affectedBy(answer.toString("latin1", at + HEADER, end - 1));
       else if (!ACKNOWLEDGEMENTS.has(type as number)) return null;
       at = end;
     }
     return { rows, affected, notifications: [] };
   }
 
-  /** A DataRow's fields (after their count, which is the statement's), each by its type's parser. */
-  private dataRow<Row>(fields: Field[], answer: Uint8Array, view: DataView, start: number): Row {
-    const values: (string | null)[] = [];
+  /**
+   * A DataRow's fields (after their count, which is the statement's), each by its type's parser.
+   * Read straight from the buffer: a view of each field before decoding it was a tenth of what a
+   * search allocated.
+   */
+  private dataRow<Row>(fields: Field[], answer: Buffer, start: number): Row {
+    const row: Record<string, unknown> = {};
     let at = start + 2;
-    for (let i = 0; i < fields.length; i++) {
-      const length = view.getInt32(at);
+    for (const field of fields) {
+      const length = answer.readInt32BE(at);
       at += 4;
-      values.push(length < 0 ? null : TEXT.decode(answer.subarray(at, at + length)));
+      row[field.name] = length < 0 ? null : this.parse(field, answer.toString("utf8", at, at + length));
       if (length > 0) at += length;
     }
-    return this.row<Row>(fields, values);
+    return row as Row;
   }
 
   /** Any other answer, read by PGlite's parser: an error throws, notices are dropped as PGlite does. */
@@ -152,28 +154,21 @@ export class PreparedStatements {
 
   private row<Row>(fields: Field[], values: (string | null)[]): Row {
     const row: Record<string, unknown> = {};
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i] as Field;
+    fields.forEach((field, i) => {
       const value = values[i] ?? null;
-      const parser = this.client.parsers[field.dataTypeID];
-      row[field.name] = value === null ? null : parser ? parser(value, field.dataTypeID) : value;
-    }
+      row[field.name] = value === null ? null : this.parse(field, value);
+    });
     return row as Row;
+  }
+
+  private parse(field: Field, value: string): unknown {
+    const parser = this.client.parsers[field.dataTypeID];
+    return parser ? parser(value, field.dataTypeID) : value;
   }
 }
 
 function withSync(parts: Uint8Array[]): Uint8Array {
-  return concat([...parts, SYNC]);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const buffer = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    buffer.set(part, offset);
-    offset += part.length;
-  }
-  return buffer;
+  return Buffer.concat([...parts, SYNC]);
 }
 
 /** The rows a command affected, from its tag ("INSERT 0 3", "UPDATE 2", "SELECT 5"). */

@@ -114,9 +114,8 @@ export class PreparedStatements {
   }
 
   /**
-   * A DataRow's fields (after their count, which is the statement's), each by its type's parser.
-   * Read straight from the buffer: a view of each field before decoding it was a tenth of what a
-   * search allocated.
+   * A DataRow's fields (after their count, which is the statement's), each by its type's parser,
+   * decoded straight from the answer: no view of each field, no array of a row's values.
    */
   private dataRow<Row>(fields: Field[], answer: Buffer, start: number): Row {
     const row: Record<string, unknown> = {};
